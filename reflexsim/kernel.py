@@ -1,0 +1,721 @@
+"""The compiled core: packed-parameter layout, right-hand side, RK4 stepper, delay buffer.
+
+This is the only module that numba compiles. Everything here works on packed float64
+arrays built by :mod:`reflexsim.params` and :mod:`reflexsim.protocols`; validation happens
+in Python before anything reaches a kernel, and kernels report trouble through status codes.
+
+Conventions (SI units throughout):
+
+* ankle angle ``theta`` in rad, positive = dorsiflexion = calf stretch;
+* torques in N·m, positive = dorsiflexing; the triceps surae pulls negative;
+* state vector ``(theta, omega, activation, activation_rate)``;
+* the delay buffer holds the motoneuron-pool excitation ``u(t_k)`` at every step point;
+  the muscle sees ``u(t - reflex.delay_s - muscle.electromechanical_delay_s)``, read back with
+  4-point (cubic) Lagrange interpolation so that a delay that is not a multiple of the step
+  keeps RK4's fourth order. Before t = 0 the history is the initial state held constant.
+
+The layout of the packed parameter vector is defined here (``PARAM_PATHS``) so that a change
+to it invalidates numba's on-disk cache together with the code that reads it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# ---------------------------------------------------------------------------------------------
+# Packed parameter layout. The order is the packing order; names are the dotted paths of
+# reflexsim.params. Index constants below are module globals, which numba freezes at compile
+# time.
+PARAM_PATHS = (
+    "foot.inertia_kg_m2",
+    "foot.mass_kg",
+    "foot.com_distance_m",
+    "foot.gravity_m_per_s2",
+    "joint.damping_nms_per_rad",
+    "joint.pf_end_torque_nm",
+    "joint.pf_end_rate_per_rad",
+    "joint.offset_torque_nm",
+    "muscle.max_force_n",
+    "muscle.moment_arm_m",
+    "muscle.optimal_fibre_length_m",
+    "muscle.pennation_rad",
+    "muscle.fibre_length_at_neutral",
+    "muscle.max_shortening_velocity_per_s",
+    "muscle.fv_curvature",
+    "muscle.max_eccentric_force",
+    "muscle.fl_width",
+    "muscle.passive_force_at_optimal_n",
+    "muscle.passive_exponent",
+    "muscle.passive_scale",
+    "muscle.contraction_time_s",
+    "muscle.electromechanical_delay_s",
+    "spindle.baseline_rate_ips",
+    "spindle.velocity_gain_ips",
+    "spindle.velocity_exponent",
+    "spindle.length_gain_ips_per_m",
+    "spindle.fusimotor_scale",
+    "spindle.velocity_smoothing_m_per_s",
+    "reflex.gain",
+    "reflex.delay_s",
+    "reflex.threshold_ips",
+    "reflex.tone",
+    "reflex.drive_per_ips",
+    "reflex.recruitment_width_ips",
+    "orthosis.stiffness_nm_per_rad",
+    "orthosis.damping_nms_per_rad",
+    "orthosis.neutral_angle_rad",
+    "orthosis.stop_angle_rad",
+    "orthosis.stop_stiffness_nm_per_rad",
+    "orthosis.stop_width_rad",
+)
+N_PARAMS = len(PARAM_PATHS)
+_IX = {path: i for i, path in enumerate(PARAM_PATHS)}
+
+P_INERTIA = _IX["foot.inertia_kg_m2"]
+P_FOOT_MASS = _IX["foot.mass_kg"]
+P_FOOT_COM = _IX["foot.com_distance_m"]
+P_GRAVITY = _IX["foot.gravity_m_per_s2"]
+P_JOINT_DAMPING = _IX["joint.damping_nms_per_rad"]
+P_PF_END_TORQUE = _IX["joint.pf_end_torque_nm"]
+P_PF_END_RATE = _IX["joint.pf_end_rate_per_rad"]
+P_OFFSET_TORQUE = _IX["joint.offset_torque_nm"]
+P_FMAX = _IX["muscle.max_force_n"]
+P_MOMENT_ARM = _IX["muscle.moment_arm_m"]
+P_LOPT = _IX["muscle.optimal_fibre_length_m"]
+P_PENNATION = _IX["muscle.pennation_rad"]
+P_LAMBDA0 = _IX["muscle.fibre_length_at_neutral"]
+P_VMAX = _IX["muscle.max_shortening_velocity_per_s"]
+P_FV_CURVATURE = _IX["muscle.fv_curvature"]
+P_FV_ECC = _IX["muscle.max_eccentric_force"]
+P_FL_WIDTH = _IX["muscle.fl_width"]
+P_PE_AT_OPT = _IX["muscle.passive_force_at_optimal_n"]
+P_PE_EXP = _IX["muscle.passive_exponent"]
+P_PE_SCALE = _IX["muscle.passive_scale"]
+P_TWITCH = _IX["muscle.contraction_time_s"]
+P_EMD = _IX["muscle.electromechanical_delay_s"]
+P_IA_BASE = _IX["spindle.baseline_rate_ips"]
+P_IA_VGAIN = _IX["spindle.velocity_gain_ips"]
+P_IA_VEXP = _IX["spindle.velocity_exponent"]
+P_IA_LGAIN = _IX["spindle.length_gain_ips_per_m"]
+P_FUSIMOTOR = _IX["spindle.fusimotor_scale"]
+P_IA_VSMOOTH = _IX["spindle.velocity_smoothing_m_per_s"]
+P_GAIN = _IX["reflex.gain"]
+P_DELAY = _IX["reflex.delay_s"]
+P_THRESHOLD = _IX["reflex.threshold_ips"]
+P_TONE = _IX["reflex.tone"]
+P_DRIVE_PER_IPS = _IX["reflex.drive_per_ips"]
+P_RECRUIT_WIDTH = _IX["reflex.recruitment_width_ips"]
+P_AFO_K = _IX["orthosis.stiffness_nm_per_rad"]
+P_AFO_B = _IX["orthosis.damping_nms_per_rad"]
+P_AFO_NEUTRAL = _IX["orthosis.neutral_angle_rad"]
+P_STOP_ANGLE = _IX["orthosis.stop_angle_rad"]
+P_STOP_K = _IX["orthosis.stop_stiffness_nm_per_rad"]
+P_STOP_WIDTH = _IX["orthosis.stop_width_rad"]
+
+# Derived constants, computed once per simulation by `derive`.
+D_TORQUE_PER_FORCE = 0  # moment arm * cos(pennation): N·m per N of fibre force
+D_LAMBDA_PER_RAD = 1  # normalised fibre length per rad of dorsiflexion (rigid tendon)
+D_FIBRE_M_PER_RAD = 2  # fibre length in m per rad of dorsiflexion
+D_FV_ECC_RATE = 3  # shape constant of the lengthening branch (C1 join at v = 0)
+D_VMAX_M_PER_S = 4  # max shortening velocity in m/s
+N_DERIVED = 5
+
+# Protocol segment table: one row per segment, columns below. Segments start on step
+# boundaries (`SEG_START_STEP`), so every RK4 stage of a step sees the same segment.
+SEG_START_STEP = 0
+SEG_MODE = 1
+SEG_A0 = 2
+SEG_A1 = 3
+SEG_A2 = 4
+SEG_A3 = 5
+SEG_COLUMNS = 6
+MODE_TORQUE = 0  # tau = a0 + a1 * (t - t0)
+MODE_SERVO = 1  # examiner's hand tracks theta_ref = a0 + a1 (t - t0), stiffness a2, damping a3
+MODE_SAMPLES = 2  # tau = samples[a0 + (t - t0) / a2], linear, held at the ends; a1 = count
+
+# Status codes returned by the integrators.
+STATUS_OK = 0
+STATUS_NONFINITE = 1
+STATUS_OUT_OF_RANGE = 2
+STATUS_NO_EQUILIBRIUM = 3
+STATUS_STEP_TOO_LARGE = 4  # activation rose past the level where the step stays RK4-stable
+ANGLE_LIMIT_RAD = 0.5 * math.pi  # beyond +-90 deg the foot has left any physical range
+
+# Excitation saturation smoothing (fraction of full recruitment) and spindle-rate rectification
+# smoothing (imp/s): numerical widths that keep the right-hand side smooth, far below anything
+# physiological.
+_SATURATION_WIDTH = 0.01
+_RATE_FLOOR_WIDTH_IPS = 1.0
+_V_REF_M_PER_S = 1e-3  # spindle power law is written in mm/s (Prochazka & Gorassini 1998)
+
+
+@njit(cache=True)
+def softplus(z, width):
+    """Smooth max(z, 0) with transition width `width`; exact to machine precision far away."""
+    return max(z, 0.0) + width * math.log1p(math.exp(-abs(z) / width))
+
+
+@njit(cache=True)
+def derive(p):
+    """Constants that depend only on parameters, computed once per simulation."""
+    d = np.empty(N_DERIVED)
+    cos_pen = math.cos(p[P_PENNATION])
+    d[D_TORQUE_PER_FORCE] = p[P_MOMENT_ARM] * cos_pen
+    d[D_FIBRE_M_PER_RAD] = p[P_MOMENT_ARM] / cos_pen
+    d[D_LAMBDA_PER_RAD] = d[D_FIBRE_M_PER_RAD] / p[P_LOPT]
+    d[D_FV_ECC_RATE] = (1.0 + 1.0 / p[P_FV_CURVATURE]) / (p[P_FV_ECC] - 1.0)
+    d[D_VMAX_M_PER_S] = p[P_VMAX] * p[P_LOPT]
+    return d
+
+
+# ---------------------------------------------------------------------------------------------
+# Components. Each is a pure scalar function of the packed parameters.
+
+
+@njit(cache=True)
+def force_length(p, lam):
+    """Active force-length factor (Gaussian, Thelen 2003), 1 at optimal fibre length."""
+    z = (lam - 1.0) / p[P_FL_WIDTH]
+    return math.exp(-z * z)
+
+
+@njit(cache=True)
+def force_velocity(p, d, x):
+    """Force-velocity factor at normalised fibre velocity x = v / v_max (lengthening > 0).
+
+    Hill's hyperbola for shortening; for lengthening a hyperbola rising to
+    `max_eccentric_force`, joined to the shortening branch with a continuous slope.
+    """
+    if x <= -1.0:
+        return 0.0
+    if x <= 0.0:
+        return (1.0 + x) / (1.0 - x / p[P_FV_CURVATURE])
+    return p[P_FV_ECC] - (p[P_FV_ECC] - 1.0) / (1.0 + d[D_FV_ECC_RATE] * x)
+
+
+@njit(cache=True)
+def fibre_length(p, d, theta):
+    """Normalised fibre length (l / l_opt) at ankle angle theta (rigid tendon)."""
+    return p[P_LAMBDA0] + d[D_LAMBDA_PER_RAD] * theta
+
+
+@njit(cache=True)
+def muscle_force_parts(p, d, theta, omega, activation):
+    """Triceps surae fibre force in N as (active a * f_l * f_v part, passive fibre part)."""
+    lam = fibre_length(p, d, theta)
+    x = d[D_LAMBDA_PER_RAD] * omega / p[P_VMAX]
+    active = activation * force_length(p, lam) * force_velocity(p, d, x)
+    passive = p[P_PE_SCALE] * p[P_PE_AT_OPT] * math.exp(p[P_PE_EXP] * (lam - 1.0))
+    return p[P_FMAX] * active, passive
+
+
+@njit(cache=True)
+def muscle_force(p, d, theta, omega, activation):
+    """Total triceps surae fibre force in N."""
+    active, passive = muscle_force_parts(p, d, theta, omega, activation)
+    return active + passive
+
+
+@njit(cache=True)
+def joint_torque(p, theta, omega):
+    """Passive torque of the non-triceps tissues, damping, foot gravity and orthosis (N·m)."""
+    tau = p[P_PF_END_TORQUE] * math.exp(-p[P_PF_END_RATE] * theta) + p[P_OFFSET_TORQUE]
+    tau -= p[P_JOINT_DAMPING] * omega
+    tau -= p[P_FOOT_MASS] * p[P_GRAVITY] * p[P_FOOT_COM] * math.cos(theta)
+    if p[P_AFO_K] > 0.0 or p[P_AFO_B] > 0.0:
+        tau -= p[P_AFO_K] * (theta - p[P_AFO_NEUTRAL]) + p[P_AFO_B] * omega
+    if p[P_STOP_K] > 0.0 and p[P_STOP_ANGLE] < ANGLE_LIMIT_RAD:
+        tau -= p[P_STOP_K] * softplus(theta - p[P_STOP_ANGLE], p[P_STOP_WIDTH])
+    return tau
+
+
+@njit(cache=True)
+def spindle_rate(p, d, theta, omega):
+    """Ia firing rate in imp/s: baseline + fusimotor * (power law of lengthening velocity +
+    length term), rectified (Prochazka & Gorassini 1998)."""
+    v = d[D_FIBRE_M_PER_RAD] * omega
+    eps = p[P_IA_VSMOOTH]
+    v_pos = 0.5 * (v + math.sqrt(v * v + eps * eps))  # smooth max(v, 0)
+    stretch = (fibre_length(p, d, theta) - 1.0) * p[P_LOPT]
+    dynamic = p[P_IA_VGAIN] * (v_pos / _V_REF_M_PER_S) ** p[P_IA_VEXP]
+    raw = p[P_IA_BASE] + p[P_FUSIMOTOR] * (dynamic + p[P_IA_LGAIN] * stretch)
+    return softplus(raw, _RATE_FLOOR_WIDTH_IPS)
+
+
+@njit(cache=True)
+def pool_excitation(p, rate):
+    """Motoneuron-pool output (0..1) for an Ia rate: tone + gain * drive above threshold,
+    recruited smoothly and saturating at full recruitment."""
+    above = softplus(rate - p[P_THRESHOLD], p[P_RECRUIT_WIDTH])
+    drive = p[P_TONE] + p[P_GAIN] * p[P_DRIVE_PER_IPS] * above
+    return 1.0 - softplus(1.0 - drive, _SATURATION_WIDTH)
+
+
+@njit(cache=True)
+def static_torque(p, d, theta, activation):
+    """Net torque on the foot at rest (omega = 0) without external load."""
+    tau_muscle = -d[D_TORQUE_PER_FORCE] * muscle_force(p, d, theta, 0.0, activation)
+    return tau_muscle + joint_torque(p, theta, 0.0)
+
+
+@njit(cache=True)
+def steady_activation(p, d, theta):
+    """Activation in steady state at angle theta (twitch filter has unit DC gain)."""
+    return pool_excitation(p, spindle_rate(p, d, theta, 0.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Protocol: external torque from the segment table.
+
+
+@njit(cache=True)
+def segment_index(seg, step, current):
+    """Index of the segment active at `step`, searching forward from `current`."""
+    i = current
+    while i + 1 < seg.shape[0] and step >= seg[i + 1, SEG_START_STEP]:
+        i += 1
+    return i
+
+
+@njit(cache=True)
+def external_torque(seg, samples, i, dt, hold_torque, t, theta, omega):
+    """Torque the examiner (or the world) applies, in segment i at time t."""
+    t0 = seg[i, SEG_START_STEP] * dt
+    mode = seg[i, SEG_MODE]
+    a0 = seg[i, SEG_A0]
+    a1 = seg[i, SEG_A1]
+    if mode == MODE_TORQUE:
+        return a0 + a1 * (t - t0)
+    if mode == MODE_SERVO:
+        ref = a0 + a1 * (t - t0)
+        return hold_torque + seg[i, SEG_A2] * (ref - theta) + seg[i, SEG_A3] * (a1 - omega)
+    # MODE_SAMPLES
+    start = int(a0)
+    count = int(a1)
+    s = (t - t0) / seg[i, SEG_A2]
+    if s <= 0.0:
+        return samples[start]
+    if s >= count - 1:
+        return samples[start + count - 1]
+    j = int(s)
+    f = s - j
+    return (1.0 - f) * samples[start + j] + f * samples[start + j + 1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Right-hand side and one RK4 step.
+
+
+@njit(cache=True)
+def rhs(p, d, seg, samples, i_seg, dt, hold, t, theta, omega, act, act_rate, u_delayed):
+    """Time derivatives of (theta, omega, activation, activation_rate).
+
+    `u_delayed` is the pool excitation one loop delay plus electromechanical delay ago.
+    The twitch is a critically damped second-order filter whose impulse response peaks at
+    `contraction_time_s`.
+    """
+    tau = -d[D_TORQUE_PER_FORCE] * muscle_force(p, d, theta, omega, act)
+    tau += joint_torque(p, theta, omega)
+    tau += external_torque(seg, samples, i_seg, dt, hold, t, theta, omega)
+    tw = p[P_TWITCH]
+    act_acc = (u_delayed - act - 2.0 * tw * act_rate) / (tw * tw)
+    return omega, tau / p[P_INERTIA], act_rate, act_acc
+
+
+@njit(cache=True)
+def rk4_step(p, d, seg, samples, i_seg, dt, hold, t, y0, y1, y2, y3, u0, u_mid, u1):
+    """Classic RK4 from t to t + dt; u0, u_mid, u1 are the delayed drive at the three stage times."""
+    h = 0.5 * dt
+    a0, a1, a2, a3 = rhs(p, d, seg, samples, i_seg, dt, hold, t, y0, y1, y2, y3, u0)
+    b0, b1, b2, b3 = rhs(
+        p, d, seg, samples, i_seg, dt, hold, t + h, y0 + h * a0, y1 + h * a1, y2 + h * a2, y3 + h * a3, u_mid
+    )
+    c0, c1, c2, c3 = rhs(
+        p, d, seg, samples, i_seg, dt, hold, t + h, y0 + h * b0, y1 + h * b1, y2 + h * b2, y3 + h * b3, u_mid
+    )
+    e0, e1, e2, e3 = rhs(
+        p, d, seg, samples, i_seg, dt, hold, t + dt, y0 + dt * c0, y1 + dt * c1, y2 + dt * c2, y3 + dt * c3, u1
+    )
+    s = dt / 6.0
+    return (
+        y0 + s * (a0 + 2.0 * b0 + 2.0 * c0 + e0),
+        y1 + s * (a1 + 2.0 * b1 + 2.0 * c1 + e1),
+        y2 + s * (a2 + 2.0 * b2 + 2.0 * c2 + e2),
+        y3 + s * (a3 + 2.0 * b3 + 2.0 * c3 + e3),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Delay line: ring buffer of u at step points, read with cubic Lagrange interpolation.
+
+
+@njit(cache=True)
+def lagrange_weights(f):
+    """Weights of the 4-point Lagrange interpolant on nodes -1, 0, 1, 2 at position f."""
+    w0 = -f * (f - 1.0) * (f - 2.0) / 6.0
+    w1 = (f + 1.0) * (f - 1.0) * (f - 2.0) / 2.0
+    w2 = -(f + 1.0) * f * (f - 2.0) / 2.0
+    w3 = (f + 1.0) * f * (f - 1.0) / 6.0
+    return w0, w1, w2, w3
+
+
+@njit(cache=True)
+def delay_taps(delay_steps, stage):
+    """Where to read the signal at step time (k + stage - delay_steps), from step k.
+
+    Returns (offset, f, w0, w1, w2, w3): the read lies a fraction f past node k + offset, and
+    the interpolant uses nodes k+offset-1 .. k+offset+2 with weights w0..w3.
+    """
+    s = stage - delay_steps
+    j = math.floor(s)
+    f = s - j
+    w0, w1, w2, w3 = lagrange_weights(f)
+    return int(j), f, w0, w1, w2, w3
+
+
+@njit(cache=True)
+def buffer_size(delay_steps):
+    """Ring buffer length that covers the delay plus the interpolation stencil."""
+    return math.ceil(delay_steps) + 5
+
+
+@njit(cache=True)
+def read_delayed(buf, k, offset, f, w0, w1, w2, w3, history):
+    """The stored signal one delay before stage time k + stage.
+
+    t = 0 is a breakpoint: before it the signal is the initial `history` exactly, and just after
+    it the stencil is shifted right so that it never mixes the two sides (when the four
+    one-sided nodes are already known). Elsewhere: 4-point Lagrange on the ring buffer.
+    """
+    n = buf.shape[0]
+    j = k + offset
+    if j < 0:
+        return history
+    if j == 0 and k >= 3:
+        v0, v1, v2, v3 = lagrange_weights(f - 1.0)
+        return v0 * buf[0] + v1 * buf[1] + v2 * buf[2 % n] + v3 * buf[3 % n]
+    return w0 * buf[(j - 1) % n] + w1 * buf[j % n] + w2 * buf[(j + 1) % n] + w3 * buf[(j + 2) % n]
+
+
+# ---------------------------------------------------------------------------------------------
+# Initial state.
+
+
+@njit(cache=True)
+def equilibrium_angle(p, d, tau_ext):
+    """Angle where the foot rests under a constant external torque, with the reflex in steady
+    state. Bisection on [-90, 90] deg; NaN if the torque balance has no root there."""
+    lo = -0.5 * math.pi + 1e-6
+    hi = 0.5 * math.pi - 1e-6
+    g_lo = static_torque(p, d, lo, steady_activation(p, d, lo)) + tau_ext
+    g_hi = static_torque(p, d, hi, steady_activation(p, d, hi)) + tau_ext
+    if not (g_lo > 0.0 and g_hi < 0.0):
+        return math.nan
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        g = static_torque(p, d, mid, steady_activation(p, d, mid)) + tau_ext
+        if g > 0.0:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-13:
+            break
+    return 0.5 * (lo + hi)
+
+
+@njit(cache=True)
+def initial_state(p, d, seg, samples, theta_start):
+    """Resting state at t = 0: (theta, activation, u, holding torque, status).
+
+    With a finite `theta_start` the examiner holds the foot there (servo) and supplies the
+    static torque that balances it ("holding torque", reused by every servo segment).
+    With NaN the foot rests where the initial external torque balances it.
+    """
+    if math.isnan(theta_start):
+        tau0 = external_torque(seg, samples, 0, 1.0, 0.0, 0.0, 0.0, 0.0)
+        theta = equilibrium_angle(p, d, tau0)
+        if math.isnan(theta):
+            return theta, 0.0, 0.0, 0.0, STATUS_NO_EQUILIBRIUM
+    else:
+        theta = theta_start
+    u = steady_activation(p, d, theta)
+    hold = -static_torque(p, d, theta, u)
+    return theta, u, u, hold, STATUS_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Integrator that records every step (used by `simulate`).
+
+
+@njit(cache=True)
+def integrate(p, seg, samples, theta_start, dt, n_steps, act_limit, out):
+    """Integrate n_steps of dt from the resting initial state, writing every step point.
+
+    out has shape (n_steps + 1, 5): theta, omega, activation, activation_rate, u (pool
+    excitation, undelayed). `act_limit` is the activation above which the muscle's
+    force-velocity damping makes dt unstable for RK4 (computed by the caller).
+    Returns (status, step index of failure or n_steps, holding torque).
+    """
+    d = derive(p)
+    theta, act, u_init, hold, status = initial_state(p, d, seg, samples, theta_start)
+    if status != STATUS_OK:
+        return status, 0, 0.0
+    delay_steps = (p[P_DELAY] + p[P_EMD]) / dt
+    buf = np.full(buffer_size(delay_steps), u_init)
+    o0, f0, a00, a01, a02, a03 = delay_taps(delay_steps, 0.0)
+    oh, fh, ah0, ah1, ah2, ah3 = delay_taps(delay_steps, 0.5)
+    o1, f1, a10, a11, a12, a13 = delay_taps(delay_steps, 1.0)
+    y0, y1, y2, y3 = theta, 0.0, act, 0.0
+    out[0, 0] = y0
+    out[0, 1] = y1
+    out[0, 2] = y2
+    out[0, 3] = y3
+    out[0, 4] = u_init
+    i_seg = 0
+    for k in range(n_steps):
+        i_seg = segment_index(seg, k, i_seg)
+        u0 = read_delayed(buf, k, o0, f0, a00, a01, a02, a03, u_init)
+        uh = read_delayed(buf, k, oh, fh, ah0, ah1, ah2, ah3, u_init)
+        u1 = read_delayed(buf, k, o1, f1, a10, a11, a12, a13, u_init)
+        y0, y1, y2, y3 = rk4_step(p, d, seg, samples, i_seg, dt, hold, k * dt, y0, y1, y2, y3, u0, uh, u1)
+        out[k + 1, 0] = y0
+        out[k + 1, 1] = y1
+        out[k + 1, 2] = y2
+        out[k + 1, 3] = y3
+        if not (math.isfinite(y0) and math.isfinite(y1) and math.isfinite(y2) and math.isfinite(y3)):
+            return STATUS_NONFINITE, k + 1, hold
+        if abs(y0) > ANGLE_LIMIT_RAD:
+            return STATUS_OUT_OF_RANGE, k + 1, hold
+        if y2 > act_limit:
+            return STATUS_STEP_TOO_LARGE, k + 1, hold
+        u = pool_excitation(p, spindle_rate(p, d, y0, y1))
+        buf[(k + 1) % buf.shape[0]] = u
+        out[k + 1, 4] = u
+    return STATUS_OK, n_steps, hold
+
+
+N_SIGNALS = 7
+SIG_SPINDLE_RATE = 0
+SIG_EXCITATION = 1
+SIG_MUSCLE_FORCE = 2
+SIG_ACTIVE_TORQUE = 3
+SIG_MUSCLE_PASSIVE_TORQUE = 4
+SIG_JOINT_TORQUE = 5
+SIG_EXTERNAL_TORQUE = 6
+
+
+@njit(cache=True)
+def integrate_linear_dde(k, tau, dt, n_steps, out):
+    """x' = -k x(t - tau), x = 1 for t <= 0, with the same RK4 stepper layout and delay line as
+    `integrate`. The classic test equation for delay handling: unstable for k*tau > pi/2."""
+    delay_steps = tau / dt
+    buf = np.full(buffer_size(delay_steps), 1.0)
+    o0, f0, a00, a01, a02, a03 = delay_taps(delay_steps, 0.0)
+    oh, fh, ah0, ah1, ah2, ah3 = delay_taps(delay_steps, 0.5)
+    o1, f1, a10, a11, a12, a13 = delay_taps(delay_steps, 1.0)
+    x = 1.0
+    out[0] = x
+    for j in range(n_steps):
+        d0 = -k * read_delayed(buf, j, o0, f0, a00, a01, a02, a03, 1.0)
+        dh = -k * read_delayed(buf, j, oh, fh, ah0, ah1, ah2, ah3, 1.0)
+        d1 = -k * read_delayed(buf, j, o1, f1, a10, a11, a12, a13, 1.0)
+        x = x + dt / 6.0 * (d0 + 4.0 * dh + d1)  # RK4 with stage slopes independent of x
+        buf[(j + 1) % buf.shape[0]] = x
+        out[j + 1] = x
+
+
+@njit(cache=True)
+def signals(p, seg, samples, dt, hold, out, delay_s, sig):
+    """Derived signals along a recorded run, from the same component functions as the RHS.
+
+    Columns (SIG_*): Ia rate; pool excitation delayed by `delay_s` (what an EMG electrode on
+    the muscle would see); muscle force; active and passive muscle torque; joint torque (other
+    passive tissues, damping, gravity, orthosis); external torque.
+    """
+    d = derive(p)
+    n = out.shape[0]
+    off, _f, w0, w1, w2, w3 = delay_taps(delay_s / dt, 0.0)
+    i_seg = 0
+    for k in range(n):
+        theta = out[k, 0]
+        omega = out[k, 1]
+        i_seg = segment_index(seg, k, i_seg)
+        sig[k, SIG_SPINDLE_RATE] = spindle_rate(p, d, theta, omega)
+        j = k + off
+        sig[k, SIG_EXCITATION] = (
+            w0 * out[min(max(j - 1, 0), n - 1), 4]
+            + w1 * out[min(max(j, 0), n - 1), 4]
+            + w2 * out[min(max(j + 1, 0), n - 1), 4]
+            + w3 * out[min(max(j + 2, 0), n - 1), 4]
+        )
+        active, passive = muscle_force_parts(p, d, theta, omega, out[k, 2])
+        sig[k, SIG_MUSCLE_FORCE] = active + passive
+        sig[k, SIG_ACTIVE_TORQUE] = -d[D_TORQUE_PER_FORCE] * active
+        sig[k, SIG_MUSCLE_PASSIVE_TORQUE] = -d[D_TORQUE_PER_FORCE] * passive
+        sig[k, SIG_JOINT_TORQUE] = joint_torque(p, theta, omega)
+        sig[k, SIG_EXTERNAL_TORQUE] = external_torque(seg, samples, i_seg, dt, hold, k * dt, theta, omega)
+
+
+# ---------------------------------------------------------------------------------------------
+# Clonus beat detector: a streaming state machine, so that a sweep can grade a run without
+# storing it and `clonus_metrics` grades a stored run with the very same code.
+#
+# A beat is a maximum of the ankle angle that rises at least `beat_threshold` above the
+# preceding confirmed minimum and is confirmed by a fall of at least `beat_threshold` after it
+# (zig-zag extrema with hysteresis). Only extrema after the hold starts count.
+
+DET_MODE = 0  # 0: looking for a minimum, 1: looking for a maximum
+DET_EXT = 1  # running extreme of the current leg
+DET_EXT_T = 2
+DET_LAST_MIN = 3
+DET_HAVE_MIN = 4
+DET_BEATS = 5
+DET_T_LAST = 6
+DET_T_SECOND = 7
+DET_P2P_SECOND = 8
+DET_P2P_LAST = 9
+DET_P2P_MAX = 10
+DET_PEAK_REFLEX = 11  # peak reflex torque (N·m, resisting dorsiflexion) in the catch window
+DET_STARTED = 12
+FREQ_BEATS = 11  # frequency is measured over the last (up to) 10 beat intervals
+DET_RING = 13  # times of the last FREQ_BEATS beats, circular by beat number
+N_DET = DET_RING + FREQ_BEATS
+
+
+@njit(cache=True)
+def detector_new():
+    return np.zeros(N_DET)
+
+
+@njit(cache=True)
+def detector_update(s, t, theta, reflex_torque, t_stretch, t_hold, t_catch_end, threshold):
+    """Feed one sample (time, angle, reflex torque) to the detector state `s`."""
+    if t_stretch <= t <= t_catch_end and reflex_torque > s[DET_PEAK_REFLEX]:
+        s[DET_PEAK_REFLEX] = reflex_torque
+    if t < t_hold:
+        return
+    if s[DET_STARTED] == 0.0:
+        s[DET_STARTED] = 1.0
+        s[DET_MODE] = 0.0
+        s[DET_EXT] = theta
+        s[DET_EXT_T] = t
+        return
+    if s[DET_MODE] == 0.0:  # falling: track the minimum
+        if theta < s[DET_EXT]:
+            s[DET_EXT] = theta
+            s[DET_EXT_T] = t
+        elif theta > s[DET_EXT] + threshold:
+            s[DET_LAST_MIN] = s[DET_EXT]
+            s[DET_HAVE_MIN] = 1.0
+            s[DET_MODE] = 1.0
+            s[DET_EXT] = theta
+            s[DET_EXT_T] = t
+    else:  # rising: track the maximum
+        if theta > s[DET_EXT]:
+            s[DET_EXT] = theta
+            s[DET_EXT_T] = t
+        elif theta < s[DET_EXT] - threshold:
+            if s[DET_HAVE_MIN] == 1.0:
+                p2p = s[DET_EXT] - s[DET_LAST_MIN]
+                n = s[DET_BEATS] + 1.0
+                s[DET_BEATS] = n
+                if n == 2.0:
+                    s[DET_T_SECOND] = s[DET_EXT_T]
+                    s[DET_P2P_SECOND] = p2p
+                s[DET_T_LAST] = s[DET_EXT_T]
+                s[DET_RING + int(n - 1.0) % FREQ_BEATS] = s[DET_EXT_T]
+                s[DET_P2P_LAST] = p2p
+                if p2p > s[DET_P2P_MAX]:
+                    s[DET_P2P_MAX] = p2p
+            s[DET_MODE] = 0.0
+            s[DET_EXT] = theta
+            s[DET_EXT_T] = t
+
+
+# Metric vector layout produced by `detector_metrics`.
+M_BEATS = 0
+M_FREQUENCY_HZ = 1
+M_DURATION_S = 2
+M_ONGOING = 3
+M_SUSTAINED = 4
+M_DECAY_PER_S = 5
+M_P2P_MAX_RAD = 6
+M_P2P_LAST_RAD = 7
+M_PEAK_REFLEX_NM = 8
+M_SCATS = 9
+M_TARDIEU = 10
+N_METRICS = 11
+
+MIN_CLONUS_BEATS = 3  # fewer beats is not clonus (>= 3 beats is the common abnormal cut-off)
+SUSTAINED_S = 10.0  # SCATS 3 / Tardieu 4 boundary
+
+
+@njit(cache=True)
+def grade_scats(beats, duration_s):
+    """SCATS clonus score (Benz et al. 2005): 0 none, 1 < 3 s, 2 3-10 s, 3 > 10 s."""
+    if beats < MIN_CLONUS_BEATS:
+        return 0
+    if duration_s < 3.0:
+        return 1
+    if duration_s <= SUSTAINED_S:
+        return 2
+    return 3
+
+
+@njit(cache=True)
+def grade_tardieu(beats, duration_s, peak_reflex_nm, catch_nm, slight_nm):
+    """Modified Tardieu quality of muscle reaction (0-4) for one stretch.
+
+    4 unfatigable clonus > 10 s, 3 fatigable clonus, 2 clear catch (peak reflex torque >=
+    catch_nm) then release, 1 slight resistance (>= slight_nm), 0 none. Grade 5 (immobile
+    joint) is not produced by the model.
+    """
+    if beats >= MIN_CLONUS_BEATS:
+        return 4 if duration_s > SUSTAINED_S else 3
+    if peak_reflex_nm >= catch_nm:
+        return 2
+    if peak_reflex_nm >= slight_nm:
+        return 1
+    return 0
+
+
+@njit(cache=True)
+def detector_metrics(s, t_hold, t_end, catch_nm, slight_nm, m):
+    """Fill metric vector m (M_*) from a finished detector state."""
+    n = s[DET_BEATS]
+    m[M_BEATS] = n
+    m[M_PEAK_REFLEX_NM] = s[DET_PEAK_REFLEX]
+    m[M_P2P_MAX_RAD] = s[DET_P2P_MAX]
+    m[M_P2P_LAST_RAD] = s[DET_P2P_LAST]
+    m[M_FREQUENCY_HZ] = math.nan
+    m[M_DECAY_PER_S] = math.nan
+    m[M_DURATION_S] = 0.0
+    m[M_ONGOING] = 0.0
+    if n >= MIN_CLONUS_BEATS:
+        k = min(n, FREQ_BEATS)
+        t_oldest = s[DET_RING + int(n - k) % FREQ_BEATS]
+        m[M_FREQUENCY_HZ] = (k - 1.0) / (s[DET_T_LAST] - t_oldest)
+    if n >= 3.0 and s[DET_T_LAST] > s[DET_T_SECOND]:
+        m[M_DECAY_PER_S] = math.log(s[DET_P2P_SECOND] / s[DET_P2P_LAST]) / (s[DET_T_LAST] - s[DET_T_SECOND])
+    if n >= MIN_CLONUS_BEATS:
+        m[M_DURATION_S] = s[DET_T_LAST] - t_hold
+        period = 1.0 / m[M_FREQUENCY_HZ]
+        if t_end - s[DET_T_LAST] <= 2.0 * period:
+            m[M_ONGOING] = 1.0
+    m[M_SUSTAINED] = 1.0 if (m[M_ONGOING] == 1.0 and m[M_DURATION_S] > SUSTAINED_S) else 0.0
+    m[M_SCATS] = grade_scats(n, m[M_DURATION_S])
+    m[M_TARDIEU] = grade_tardieu(n, m[M_DURATION_S], s[DET_PEAK_REFLEX], catch_nm, slight_nm)
+
+
+@njit(cache=True)
+def detect(time, theta, reflex_torque, t_stretch, t_hold, t_catch_end, threshold, catch_nm, slight_nm):
+    """Run the detector over stored arrays; returns the metric vector."""
+    s = detector_new()
+    for k in range(time.shape[0]):
+        detector_update(s, time[k], theta[k], reflex_torque[k], t_stretch, t_hold, t_catch_end, threshold)
+    m = np.empty(N_METRICS)
+    detector_metrics(s, t_hold, time[time.shape[0] - 1], catch_nm, slight_nm, m)
+    return m

@@ -1,0 +1,439 @@
+"""Model parameters: frozen dataclasses with SI units, documented defaults, sources and checked
+ranges, addressed by dotted paths such as ``reflex.gain``.
+
+A :class:`Model` groups six sections (foot, joint, muscle, spindle, reflex, orthosis). Every
+field carries metadata (unit, valid range, description, source) that drives validation, the
+``reflexsim params`` listing and the docs. Values are checked when a section is built, so an
+invalid model cannot exist. Models are immutable: change one with :meth:`Model.with_values`.
+
+Sign convention: ankle angle positive in dorsiflexion (stretching the calf); torques positive
+when dorsiflexing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import kernel
+from .errors import ParameterError
+
+_RE = "Riener & Edrich 1999, J Biomech 32:539 (passive ankle moment, knee extended)"
+_GAIT2392 = "OpenSim gait2392 (Delp 1990; soleus)"
+_THELEN = "Thelen 2003, J Biomech Eng 125:70"
+_PROCHAZKA = "Prochazka & Gorassini 1998, J Physiol 507:277 (coefficients unverified)"
+
+
+def param(default: float, unit: str, lo: float, hi: float, doc: str, source: str) -> Any:
+    """A dataclass field with its unit, inclusive valid range [lo, hi], description and source."""
+    return field(default=default, metadata={"unit": unit, "range": (lo, hi), "doc": doc, "source": source})
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    """Everything known about one parameter, for listings and docs."""
+
+    path: str
+    value: float
+    default: float
+    unit: str
+    lo: float
+    hi: float
+    doc: str
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        for key in ("value", "default", "lo", "hi"):
+            if math.isinf(d[key]):
+                d[key] = "inf" if d[key] > 0 else "-inf"
+        return d
+
+
+def format_range(lo: float, hi: float, unit: str) -> str:
+    """'[lo, hi] unit', with dimensionless units spelled out."""
+    unit = "(dimensionless)" if unit == "1" else unit
+    return f"[{lo:g}, {hi:g}] {unit}".rstrip()
+
+
+class Validated:
+    """Range validation shared by parameter sections and protocols: every field made with
+    :func:`param` is checked to be a finite number inside its range when the object is built."""
+
+    section: ClassVar[str]
+    error: ClassVar[type[Exception]] = ParameterError
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            path = f"{self.section}.{f.name}"
+            lo, hi = f.metadata["range"]
+            unit = f.metadata["unit"]
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                raise self.error(f"{path} = {value!r} is not a number; valid range {format_range(lo, hi, unit)}")
+            value = float(value)
+            if math.isnan(value) or (math.isinf(value) and not math.isinf(hi)):
+                raise self.error(f"{path} = {value} is not finite; valid range {format_range(lo, hi, unit)}")
+            if not lo <= value <= hi:
+                raise self.error(f"{path} = {value:g} is outside its valid range {format_range(lo, hi, unit)}")
+            object.__setattr__(self, f.name, value)
+
+
+@dataclass(frozen=True)
+class Foot(Validated):
+    """The foot as a rigid body rotating about the ankle."""
+
+    section: ClassVar[str] = "foot"
+    inertia_kg_m2: float = param(
+        0.015,
+        "kg·m²",
+        0.005,
+        0.1,
+        "moment of inertia of foot (and shoe) about the ankle axis; an examiner's hand adds to it",
+        "gait2392 segment data; physiology.md §3 (0.01–0.05)",
+    )
+    mass_kg: float = param(1.25, "kg", 0.3, 3.0, "foot mass (used only when gravity acts)", "gait2392 segment data")
+    com_distance_m: float = param(
+        0.06, "m", 0.0, 0.15, "distance from ankle axis to the foot's centre of mass", "gait2392 segment data (approx.)"
+    )
+    gravity_m_per_s2: float = param(
+        0.0,
+        "m/s²",
+        0.0,
+        9.81,
+        "gravity acting in the foot's plane of motion: 0 = foot supported or supine, "
+        "9.81 = seated with the shank vertical (torque -m·g·d·cos θ)",
+        "convention",
+    )
+
+
+@dataclass(frozen=True)
+class Joint(Validated):
+    """Passive ankle tissues other than the triceps surae, and joint damping."""
+
+    section: ClassVar[str] = "joint"
+    damping_nms_per_rad: float = param(
+        0.5,
+        "N·m·s/rad",
+        0.05,
+        5.0,
+        "passive viscous damping of the relaxed ankle",
+        "Kearney & Hunter system identification; physiology.md §3 (0.2–2, unverified)",
+    )
+    pf_end_torque_nm: float = param(
+        3.435e-4,
+        "N·m",
+        0.0,
+        0.1,
+        "dorsiflexing passive torque of the anterior tissues at neutral (R&E exp(-7.9763)); "
+        "rises exponentially toward plantarflexion",
+        _RE,
+    )
+    pf_end_rate_per_rad: float = param(
+        11.167, "1/rad", 1.0, 30.0, "exponential rate of the plantarflexion-end passive torque (0.1949/deg)", _RE
+    )
+    offset_torque_nm: float = param(
+        1.792, "N·m", -10.0, 10.0, "constant term of the Riener & Edrich passive moment (dorsiflexing)", _RE
+    )
+
+
+@dataclass(frozen=True)
+class Muscle(Validated):
+    """Triceps surae (soleus + gastrocnemius) as one Hill-type muscle with a rigid tendon."""
+
+    section: ClassVar[str] = "muscle"
+    max_force_n: float = param(
+        5790.0,
+        "N",
+        0.0,
+        15000.0,
+        "maximum isometric force of the lumped triceps surae (soleus 3549 + gastrocnemius 2241)",
+        _GAIT2392 + "; physiology.md §3",
+    )
+    moment_arm_m: float = param(
+        0.045, "m", 0.03, 0.06, "Achilles tendon moment arm (constant)", "Manal 2013; Wolfram 2018; physiology.md §3"
+    )
+    optimal_fibre_length_m: float = param(0.05, "m", 0.02, 0.1, "optimal fibre length", _GAIT2392)
+    pennation_rad: float = param(0.4363, "rad", 0.0, 0.7, "pennation angle (25°), constant", _GAIT2392)
+    fibre_length_at_neutral: float = param(
+        0.9,
+        "l_opt",
+        0.6,
+        1.3,
+        "fibre length at 0° (neutral ankle) as a fraction of optimal: the fibres reach optimal "
+        "length near 6° of dorsiflexion",
+        "soleus works on the ascending limb near neutral (Maganaris 2003, unverified)",
+    )
+    max_shortening_velocity_per_s: float = param(
+        10.0, "l_opt/s", 2.0, 30.0, "maximum shortening velocity of the fibres", _THELEN + "; OpenSim default"
+    )
+    fv_curvature: float = param(
+        0.25, "1", 0.1, 1.0, "Hill curvature a/F0 of the force-velocity hyperbola (shortening)", _THELEN
+    )
+    max_eccentric_force: float = param(
+        1.4, "F_max", 1.05, 2.0, "force-velocity asymptote for fast lengthening", "OpenSim Thelen2003Muscle default"
+    )
+    fl_width: float = param(
+        0.6708,
+        "l_opt",
+        0.2,
+        1.5,
+        "width of the Gaussian active force-length curve (sqrt of Thelen's γ = 0.45)",
+        _THELEN,
+    )
+    passive_force_at_optimal_n: float = param(
+        326.2,
+        "N",
+        0.0,
+        5000.0,
+        "passive fibre force at optimal length; with `passive_exponent` it reproduces the "
+        "dorsiflexion-end term of Riener & Edrich (8.18·e^(4.83 θ) N·m) at the default geometry",
+        _RE + ", refitted to fibre length",
+    )
+    passive_exponent: float = param(
+        4.864,
+        "1/l_opt",
+        1.0,
+        20.0,
+        "exponential rate of passive fibre force with fibre strain (0.0843/deg at the joint)",
+        _RE + ", refitted to fibre length",
+    )
+    passive_scale: float = param(
+        1.0,
+        "1",
+        0.2,
+        3.0,
+        "multiplier of passive fibre force: 1 = healthy; spastic muscle ×1.5–2.5",
+        "Sinkjaer & Magnussen 1994; Sinkjaer 1993 (MS +152 %); physiology.md §3",
+    )
+    contraction_time_s: float = param(
+        0.100,
+        "s",
+        0.04,
+        0.3,
+        "twitch contraction time of the critically damped activation filter; with the 12 ms "
+        "electromechanical delay the modelled twitch peaks 112 ms after the motor volley",
+        "Vandervoort & McComas 1983; Sale et al. 1982 (triceps surae 112 ± 11 ms)",
+    )
+    electromechanical_delay_s: float = param(
+        0.012, "s", 0.0, 0.05, "delay from EMG to onset of force", "Nordez et al. 2009, J Appl Physiol"
+    )
+
+
+@dataclass(frozen=True)
+class Spindle(Validated):
+    """Ia afferents of the triceps surae muscle spindles (sensing fibre length and velocity)."""
+
+    section: ClassVar[str] = "spindle"
+    baseline_rate_ips: float = param(82.0, "imp/s", 0.0, 200.0, "Ia rate at optimal length, at rest", _PROCHAZKA)
+    velocity_gain_ips: float = param(
+        4.3,
+        "imp/s",
+        0.0,
+        30.0,
+        "Ia rate added by 1 mm/s of fibre lengthening (power law k·(v / 1 mm/s)^e)",
+        _PROCHAZKA,
+    )
+    velocity_exponent: float = param(
+        0.6, "1", 0.3, 1.0, "exponent of the power law in lengthening velocity (0.5–0.6)", _PROCHAZKA
+    )
+    length_gain_ips_per_m: float = param(
+        2000.0, "imp/s/m", 0.0, 20000.0, "Ia rate per metre of fibre stretch beyond optimal (2 imp/s/mm)", _PROCHAZKA
+    )
+    fusimotor_scale: float = param(
+        1.0,
+        "1",
+        0.0,
+        3.0,
+        "fusimotor (γ) sensitivity multiplying the dynamic and length terms; 1 = normal",
+        "convention; botulinum toxin lowers it (Filippi 1993)",
+    )
+    velocity_smoothing_m_per_s: float = param(
+        0.001,
+        "m/s",
+        1e-4,
+        0.01,
+        "width of the smooth rectifier on lengthening velocity; keeps the power law differentiable "
+        "at rest (spindles respond to stretch, not shortening)",
+        "numerical regularisation",
+    )
+
+
+@dataclass(frozen=True)
+class Reflex(Validated):
+    """Spinal stretch reflex: delayed Ia drive onto the triceps motoneuron pool."""
+
+    section: ClassVar[str] = "reflex"
+    gain: float = param(
+        1.0,
+        "1",
+        0.0,
+        20.0,
+        "multiplier of the spindle-to-motoneuron drive; 1.0 = healthy ankle",
+        "convention (the healthy scale is set by `drive_per_ips`)",
+    )
+    delay_s: float = param(
+        0.040,
+        "s",
+        0.005,
+        0.15,
+        "stretch-to-EMG loop delay (afferent + central + efferent conduction); the "
+        "electromechanical delay comes on top",
+        "Sinkjaer et al. 1996 (soleus short-latency onset 42 ± 3 ms)",
+    )
+    threshold_ips: float = param(
+        175.0,
+        "imp/s",
+        0.0,
+        400.0,
+        "Ia rate at which the reflex starts recruiting motoneurons (excitability: lower = more excitable)",
+        "model calibration: healthy relaxed soleus is silent at rest and recruited by a brisk stretch",
+    )
+    tone: float = param(
+        0.0,
+        "1",
+        0.0,
+        0.3,
+        "background (tonic, descending) excitation of the motoneuron pool, fraction of full recruitment",
+        "convention; 0 = relaxed",
+    )
+    drive_per_ips: float = param(
+        0.002,
+        "1/(imp/s)",
+        1e-4,
+        0.05,
+        "excitation per imp/s of Ia rate above threshold at gain 1 (sets the healthy reflex size)",
+        "model calibration: a brisk healthy stretch gives a small reflex burst",
+    )
+    recruitment_width_ips: float = param(
+        5.0, "imp/s", 0.5, 50.0, "width of the smooth recruitment onset around the threshold", "model choice"
+    )
+
+
+@dataclass(frozen=True)
+class Orthosis(Validated):
+    """An ankle-foot orthosis acting in parallel with the ankle (all zero = none)."""
+
+    section: ClassVar[str] = "orthosis"
+    stiffness_nm_per_rad: float = param(
+        0.0,
+        "N·m/rad",
+        0.0,
+        2000.0,
+        "rotational stiffness about the AFO's neutral angle (carbon AFOs 33–210 N·m/rad)",
+        "Shuman & Russell Esposito 2021",
+    )
+    damping_nms_per_rad: float = param(0.0, "N·m·s/rad", 0.0, 20.0, "rotational damping of the AFO", "convention")
+    neutral_angle_rad: float = param(
+        0.0,
+        "rad",
+        -0.5,
+        0.5,
+        "angle at which the AFO spring is unloaded; a heel wedge shifts it toward plantarflexion (< 0)",
+        "convention",
+    )
+    stop_angle_rad: float = param(
+        math.inf, "rad", -0.35, math.inf, "dorsiflexion stop angle (inf = no stop)", "convention"
+    )
+    stop_stiffness_nm_per_rad: float = param(
+        1000.0, "N·m/rad", 0.0, 10000.0, "stiffness of the dorsiflexion stop once engaged", "convention"
+    )
+    stop_width_rad: float = param(
+        0.01, "rad", 0.001, 0.1, "smoothing width of the stop's engagement (keeps the step size usable)", "numerical"
+    )
+
+
+SECTIONS: tuple[type[Validated], ...] = (Foot, Joint, Muscle, Spindle, Reflex, Orthosis)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A complete, validated parameter set of the ankle stretch-reflex loop."""
+
+    foot: Foot = field(default_factory=Foot)
+    joint: Joint = field(default_factory=Joint)
+    muscle: Muscle = field(default_factory=Muscle)
+    spindle: Spindle = field(default_factory=Spindle)
+    reflex: Reflex = field(default_factory=Reflex)
+    orthosis: Orthosis = field(default_factory=Orthosis)
+    name: str = "custom"
+
+    def get(self, path: str) -> float:
+        """Value at a dotted path, e.g. ``model.get("reflex.gain")``."""
+        section, name = _split(path)
+        return getattr(getattr(self, section), name)
+
+    def with_values(self, values: Mapping[str, float], *, name: str | None = None) -> Model:
+        """A copy with the given dotted-path values replaced (validated)."""
+        changes: dict[str, dict[str, float]] = {}
+        for path, value in values.items():
+            section, fname = _split(path)
+            changes.setdefault(section, {})[fname] = value
+        sections = {s: dataclasses.replace(getattr(self, s), **kw) for s, kw in changes.items()}
+        return dataclasses.replace(self, **sections, name=self.name if name is None else name)
+
+    def items(self) -> Iterator[tuple[str, float]]:
+        """(path, value) for every parameter, in packing order."""
+        for path in PATHS:
+            yield path, self.get(path)
+
+    def info(self) -> list[ParamInfo]:
+        """Metadata and current value of every parameter."""
+        return [describe(path, self.get(path)) for path in PATHS]
+
+    def pack(self) -> np.ndarray:
+        """The packed float64 parameter vector the kernels read."""
+        return np.array([self.get(path) for path in kernel.PARAM_PATHS], dtype=np.float64)
+
+
+def _fields() -> dict[str, dataclasses.Field]:
+    return {f"{cls.section}.{f.name}": f for cls in SECTIONS for f in dataclasses.fields(cls)}
+
+
+_FIELDS = _fields()
+PATHS: tuple[str, ...] = kernel.PARAM_PATHS
+if set(_FIELDS) != set(PATHS):  # pragma: no cover - a developer error caught at import
+    raise RuntimeError(f"params and kernel layout disagree: {sorted(set(_FIELDS) ^ set(PATHS))}")
+
+
+def _split(path: str) -> tuple[str, str]:
+    if path not in _FIELDS:
+        close = difflib.get_close_matches(path, PATHS, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise ParameterError(f"unknown parameter {path!r}; {hint}valid paths: {', '.join(PATHS)}")
+    section, name = path.split(".")
+    return section, name
+
+
+def describe(path: str, value: float | None = None) -> ParamInfo:
+    """Metadata of one parameter (its default if no value is given)."""
+    _split(path)
+    f = _FIELDS[path]
+    lo, hi = f.metadata["range"]
+    return ParamInfo(
+        path=path,
+        value=f.default if value is None else value,
+        default=f.default,
+        unit=f.metadata["unit"],
+        lo=lo,
+        hi=hi,
+        doc=f.metadata["doc"],
+        source=f.metadata["source"],
+    )
+
+
+def parse_value(path: str, text: str) -> float:
+    """Parse a command-line value for `path`, with a clear error for non-numbers."""
+    info = describe(path)
+    try:
+        return float(text)
+    except ValueError:
+        raise ParameterError(
+            f"{path} = {text!r} is not a number; valid range {format_range(info.lo, info.hi, info.unit)}"
+        ) from None

@@ -1,0 +1,96 @@
+"""An independent reference solver: the same equations integrated by SciPy's `solve_ivp`
+with the method of steps.
+
+It shares the model's component functions (muscle, spindle, reflex, protocol torque) with the
+compiled integrator but nothing of its numerics: the integration is adaptive (default LSODA),
+the delayed drive is read from the dense output of earlier intervals, and every protocol event
+and every event shifted by one loop delay is a breakpoint where the integration restarts.
+It exists to verify `simulate` (tests) and to time it against (benchmarks); it is slow.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from . import kernel
+from .errors import SimulationError
+from .params import Model
+from .protocols import ProtocolLike
+
+
+def solve_reference(
+    model: Model,
+    protocol: ProtocolLike,
+    *,
+    duration_s: float,
+    grid_dt_s: float,
+    method: str = "LSODA",
+    rtol: float = 1e-8,
+    atol: float = 1e-10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Integrate with scipy; returns (time on the grid k*grid_dt_s, states (n, 4)).
+
+    `grid_dt_s` only fixes where protocol events fall (as in `simulate`) and where the
+    solution is sampled; the solver chooses its own steps.
+    """
+    p = model.pack()
+    d = kernel.derive(p)
+    compiled = protocol.compile(grid_dt_s)
+    seg, samples = compiled.segments, compiled.samples
+    theta0, act0, u_init, hold, status = kernel.initial_state(p, d, seg, samples, compiled.theta_start_rad)
+    if status != kernel.STATUS_OK:
+        raise SimulationError("reference: no resting initial state")
+    delay = model.reflex.delay_s + model.muscle.electromechanical_delay_s
+
+    event_times = sorted({row[kernel.SEG_START_STEP] * grid_dt_s for row in seg} | {0.0})
+    breaks = set()
+    for t_event in event_times:
+        for n in range(4):  # discontinuities propagate through the delay
+            breaks.add(t_event + n * delay)
+    n_chunks = int(np.ceil(duration_s / delay))
+    breaks |= {i * delay for i in range(n_chunks + 1)}  # method of steps: no interval longer than the delay
+    breaks = [*sorted(b for b in breaks if 0.0 <= b < duration_s), duration_s]
+
+    starts: list[float] = []
+    pieces = []
+
+    def u_at(s: float) -> float:
+        if s <= 0.0:
+            return u_init
+        i = bisect.bisect_right(starts, s) - 1
+        y = pieces[i](s)
+        return kernel.pool_excitation(p, kernel.spindle_rate(p, d, y[0], y[1]))
+
+    def seg_at(t: float) -> int:
+        step = int(np.floor(t / grid_dt_s + 1e-9))
+        return kernel.segment_index(seg, step, 0)
+
+    y = np.array([theta0, 0.0, act0, 0.0])
+    for t_a, t_b in itertools.pairwise(breaks):
+        if t_b - t_a < 1e-12:
+            continue
+        i_seg = seg_at(0.5 * (t_a + t_b))
+
+        def f(t, state, i_seg=i_seg):
+            return kernel.rhs(
+                p, d, seg, samples, i_seg, grid_dt_s, hold, t, state[0], state[1], state[2], state[3], u_at(t - delay)
+            )
+
+        sol = solve_ivp(f, (t_a, t_b), y, method=method, rtol=rtol, atol=atol, dense_output=True)
+        if not sol.success:
+            raise SimulationError(f"reference solver failed at t = {t_a:.4f} s: {sol.message}")
+        starts.append(t_a)
+        pieces.append(sol.sol)
+        y = sol.y[:, -1]
+
+    n = round(duration_s / grid_dt_s)
+    time = np.arange(n + 1) * grid_dt_s
+    states = np.empty((n + 1, 4))
+    for k, t in enumerate(time):
+        i = min(bisect.bisect_right(starts, t) - 1, len(pieces) - 1)
+        states[k] = pieces[i](t)
+    return time, states

@@ -1,0 +1,122 @@
+"""Parameters: metadata, validation, dotted paths, packing, presets."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from reflexsim import Model, ParameterError, kernel
+from reflexsim.params import PATHS, describe, parse_value
+from reflexsim.presets import DESCRIPTIONS, PRESETS, preset
+
+
+def test_every_parameter_has_unit_range_doc_and_source():
+    for info in Model().info():
+        assert info.unit, info.path
+        assert info.doc and info.source, info.path
+        assert info.lo <= info.default <= info.hi, info.path
+
+
+def test_layout_matches_kernel_and_pack_order():
+    model = Model().with_values({"reflex.gain": 3.25, "foot.inertia_kg_m2": 0.02})
+    packed = model.pack()
+    assert packed.shape == (kernel.N_PARAMS,)
+    assert packed[kernel.P_GAIN] == 3.25
+    assert packed[kernel.P_INERTIA] == 0.02
+    for i, path in enumerate(kernel.PARAM_PATHS):
+        assert packed[i] == model.get(path)
+    assert set(PATHS) == set(kernel.PARAM_PATHS)
+
+
+def test_with_values_returns_new_validated_copy():
+    base = Model()
+    changed = base.with_values({"reflex.gain": 2.0, "reflex.delay_s": 0.05}, name="x")
+    assert base.reflex.gain == 1.0 and changed.reflex.gain == 2.0
+    assert changed.reflex.delay_s == 0.05 and changed.name == "x"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changed.reflex.gain = 5.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "fragment"),
+    [
+        ("reflex.gain", -1.0, "reflex.gain = -1 is outside its valid range [0, 20] (dimensionless)"),
+        ("reflex.delay_s", 0.5, "reflex.delay_s = 0.5 is outside its valid range [0.005, 0.15] s"),
+        ("muscle.max_force_n", math.nan, "muscle.max_force_n = nan is not finite"),
+        ("foot.inertia_kg_m2", math.inf, "foot.inertia_kg_m2 = inf is not finite"),
+        ("reflex.tone", "high", "reflex.tone = 'high' is not a number"),
+        ("reflex.tone", True, "reflex.tone = True is not a number"),
+    ],
+)
+def test_invalid_values_name_field_and_range(path, value, fragment):
+    with pytest.raises(ParameterError) as err:
+        Model().with_values({path: value})
+    assert fragment in str(err.value)
+
+
+def test_stop_angle_accepts_inf_meaning_no_stop():
+    assert Model().orthosis.stop_angle_rad == math.inf
+    assert Model().with_values({"orthosis.stop_angle_rad": 0.1}).orthosis.stop_angle_rad == 0.1
+
+
+def test_unknown_path_suggests_close_match():
+    with pytest.raises(ParameterError, match=r"did you mean 'reflex\.gain'"):
+        Model().with_values({"reflex.gian": 1.0})
+    with pytest.raises(ParameterError, match=r"valid paths: foot\.inertia_kg_m2"):
+        Model().get("nonsense")
+
+
+def test_parse_value():
+    assert parse_value("reflex.gain", "2.5") == 2.5
+    with pytest.raises(ParameterError, match="is not a number; valid range"):
+        parse_value("reflex.gain", "two")
+
+
+def test_describe_default_and_as_dict_json_safe():
+    info = describe("orthosis.stop_angle_rad")
+    assert info.value == math.inf
+    assert info.as_dict()["value"] == "inf"
+
+
+def test_presets_are_valid_named_and_within_ranges():
+    assert set(PRESETS) == {"healthy", "mild", "severe"} == set(DESCRIPTIONS)
+    for name, model in PRESETS.items():
+        assert model.name == name
+        for info in model.info():
+            assert info.lo <= info.value <= info.hi
+    # lesions: more excitable (lower threshold), higher gain, stiffer passive muscle
+    h, m, s = preset("healthy"), preset("mild"), preset("severe")
+    assert h.reflex.gain == 1.0
+    assert h.reflex.threshold_ips > m.reflex.threshold_ips > s.reflex.threshold_ips
+    assert h.reflex.gain < m.reflex.gain <= s.reflex.gain
+    assert h.muscle.passive_scale < m.muscle.passive_scale < s.muscle.passive_scale <= 2.5
+
+
+def test_unknown_preset():
+    with pytest.raises(ParameterError, match="unknown preset 'moderate'; valid presets: healthy, mild, severe"):
+        preset("moderate")
+
+
+def test_passive_fit_reproduces_riener_edrich_dorsiflexion_term():
+    """The triceps passive fibre force is the R&E dorsiflexion-end term refitted to fibre
+    length: at the default geometry the two must agree across the range."""
+    model = Model()
+    p = model.pack()
+    d = kernel.derive(p)
+    for deg in (-20.0, -10.0, 0.0, 10.0, 20.0):
+        theta = math.radians(deg)
+        _, passive = kernel.muscle_force_parts(p, d, theta, 0.0, 0.0)
+        tau = d[kernel.D_TORQUE_PER_FORCE] * passive
+        expected = math.exp(2.1016 - 0.0843 * (-deg))  # R&E, angle positive in plantarflexion
+        assert tau == pytest.approx(expected, rel=2e-3)
+
+
+def test_resting_angle_is_plantarflexed_like_the_relaxed_foot():
+    p = Model().pack()
+    d = kernel.derive(p)
+    theta = kernel.equilibrium_angle(p, d, 0.0)
+    assert -25.0 < math.degrees(theta) < -10.0
+    assert np.isfinite(theta)
