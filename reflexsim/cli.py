@@ -15,6 +15,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from . import __version__
@@ -67,7 +68,7 @@ def _number(name: str, lo: float, hi: float, unit: str):
 
 def _protocol_option(parser: argparse.ArgumentParser, field_name: str, help_text: str) -> None:
     """An option for a ClonusTest field, with its range and default from the field's metadata."""
-    f = ClonusTest.__dataclass_fields__[field_name]
+    f = next(f for f in fields(ClonusTest) if f.name == field_name)
     lo, hi = f.metadata["range"]
     unit = f.metadata["unit"]
     option = "--" + field_name.replace("_", "-")

@@ -10,7 +10,7 @@ the times actually used.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -128,7 +128,7 @@ class ClonusTest(Validated):
         )
 
     def describe(self) -> dict[str, float | str]:
-        return {"type": "clonus_test", **{n: getattr(self, n) for n in self.__dataclass_fields__}}
+        return {"type": "clonus_test", **{f.name: getattr(self, f.name) for f in fields(self)}}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,82 @@
+"""The command line: output, JSON, figure, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from reflexsim.cli import main
+
+
+def test_clonus_test_json_and_figure(tmp_path, capsys):
+    figure = tmp_path / "fig.png"
+    assert main(["clonus-test", "--preset", "severe", "--json", "--plot", str(figure)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    for key in ("beats", "frequency_hz", "duration_s", "sustained", "scats", "tardieu"):
+        assert key in payload
+    assert payload["sustained"] is True and payload["scats"] == 3 and payload["tardieu"] == 4
+    assert figure.stat().st_size > 10_000
+    assert payload["figure"] == str(figure)
+
+
+def test_clonus_test_text_and_set(capsys):
+    assert main(["clonus-test", "--preset", "healthy", "--no-plot", "--set", "reflex.gain=0"]) == 0
+    out = capsys.readouterr().out
+    assert "SCATS clonus score 0" in out and "beats" in out and "figure:" not in out
+
+
+def test_set_changes_the_run(capsys):
+    main(["clonus-test", "--no-plot", "--json", "--duration", "5"])
+    base = json.loads(capsys.readouterr().out)
+    main(["clonus-test", "--no-plot", "--json", "--duration", "5", "--set", "reflex.gain=1"])
+    changed = json.loads(capsys.readouterr().out)
+    assert changed["changed"] == {"reflex.gain": 1.0}
+    assert changed["beats"] < base["beats"]
+
+
+def test_params_listing(capsys):
+    assert main(["params", "--preset", "mild", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    by_path = {p["path"]: p for p in payload["parameters"]}
+    assert by_path["reflex.gain"]["value"] == pytest.approx(4.6)
+    assert {"unit", "lo", "hi", "doc", "source", "default"} <= set(by_path["reflex.delay_s"])
+    assert main(["params"]) == 0
+    text = capsys.readouterr().out
+    assert "reflex.delay_s" in text and "source:" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--set", "reflex.gain=abc"], "reflex.gain = 'abc' is not a number; valid range [0, 20] (dimensionless)"),
+        (["--set", "reflex.gain=-1"], "reflex.gain = -1 is outside its valid range [0, 20] (dimensionless)"),
+        (["--set", "reflex.gian=2"], "unknown parameter 'reflex.gian'; did you mean 'reflex.gain'"),
+        (["--set", "reflex.gain"], "--set expects PATH=VALUE"),
+        (["--duration", "-3"], "--duration = -3 is outside its valid range [0.5, 3600] s"),
+        (["--duration", "ten"], "--duration = 'ten' is not a number"),
+        (["--hold-torque-nm", "900"], "--hold-torque-nm = 900 is outside its valid range [0, 150] N·m"),
+        (["--preset", "moderate"], "invalid choice: 'moderate'"),
+    ],
+)
+def test_bad_input_one_line_and_exit_2(argv, fragment, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        code = main(["clonus-test", "--no-plot", *argv])
+        raise SystemExit(code)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_console_script_error_has_no_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-m", "reflexsim.cli", "clonus-test", "--no-plot", "--set", "reflex.delay_s=9"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "reflex.delay_s = 9 is outside its valid range [0.005, 0.15] s" in proc.stderr
