@@ -152,13 +152,19 @@ _RATE_FLOOR_WIDTH_IPS = 1.0
 _V_REF_M_PER_S = 1e-3  # spindle power law is written in mm/s (Prochazka & Gorassini 1998)
 
 
-@njit(cache=True)
+_SOFTPLUS_CUTOFF = 36.0  # beyond 36 widths the smooth correction is below 1e-15 of the value
+
+
+@njit(cache=True, inline="always")
 def softplus(z, width):
     """Smooth max(z, 0) with transition width `width`; exact to machine precision far away."""
-    return max(z, 0.0) + width * math.log1p(math.exp(-abs(z) / width))
+    a = abs(z) / width
+    if a > _SOFTPLUS_CUTOFF:
+        return max(z, 0.0)
+    return max(z, 0.0) + width * math.log1p(math.exp(-a))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def derive(p):
     """Constants that depend only on parameters, computed once per simulation."""
     d = np.empty(N_DERIVED)
@@ -175,14 +181,14 @@ def derive(p):
 # Components. Each is a pure scalar function of the packed parameters.
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def force_length(p, lam):
     """Active force-length factor (Gaussian, Thelen 2003), 1 at optimal fibre length."""
     z = (lam - 1.0) / p[P_FL_WIDTH]
     return math.exp(-z * z)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def force_velocity(p, d, x):
     """Force-velocity factor at normalised fibre velocity x = v / v_max (lengthening > 0).
 
@@ -196,13 +202,13 @@ def force_velocity(p, d, x):
     return p[P_FV_ECC] - (p[P_FV_ECC] - 1.0) / (1.0 + d[D_FV_ECC_RATE] * x)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def fibre_length(p, d, theta):
     """Normalised fibre length (l / l_opt) at ankle angle theta (rigid tendon)."""
     return p[P_LAMBDA0] + d[D_LAMBDA_PER_RAD] * theta
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def muscle_force_parts(p, d, theta, omega, activation):
     """Triceps surae fibre force in N as (active a * f_l * f_v part, passive fibre part)."""
     lam = fibre_length(p, d, theta)
@@ -212,19 +218,20 @@ def muscle_force_parts(p, d, theta, omega, activation):
     return p[P_FMAX] * active, passive
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def muscle_force(p, d, theta, omega, activation):
     """Total triceps surae fibre force in N."""
     active, passive = muscle_force_parts(p, d, theta, omega, activation)
     return active + passive
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def joint_torque(p, theta, omega):
     """Passive torque of the non-triceps tissues, damping, foot gravity and orthosis (N·m)."""
     tau = p[P_PF_END_TORQUE] * math.exp(-p[P_PF_END_RATE] * theta) + p[P_OFFSET_TORQUE]
     tau -= p[P_JOINT_DAMPING] * omega
-    tau -= p[P_FOOT_MASS] * p[P_GRAVITY] * p[P_FOOT_COM] * math.cos(theta)
+    if p[P_GRAVITY] > 0.0:
+        tau -= p[P_FOOT_MASS] * p[P_GRAVITY] * p[P_FOOT_COM] * math.cos(theta)
     if p[P_AFO_K] > 0.0 or p[P_AFO_B] > 0.0:
         tau -= p[P_AFO_K] * (theta - p[P_AFO_NEUTRAL]) + p[P_AFO_B] * omega
     if p[P_STOP_K] > 0.0 and p[P_STOP_ANGLE] < ANGLE_LIMIT_RAD:
@@ -232,7 +239,7 @@ def joint_torque(p, theta, omega):
     return tau
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def spindle_rate(p, d, theta, omega):
     """Ia firing rate in imp/s: baseline + fusimotor * (power law of lengthening velocity +
     length term), rectified (Prochazka & Gorassini 1998)."""
@@ -245,7 +252,7 @@ def spindle_rate(p, d, theta, omega):
     return softplus(raw, _RATE_FLOOR_WIDTH_IPS)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pool_excitation(p, rate):
     """Motoneuron-pool output (0..1) for an Ia rate: tone + gain * drive above threshold,
     recruited smoothly and saturating at full recruitment."""
@@ -271,7 +278,7 @@ def steady_activation(p, d, theta):
 # Protocol: external torque from the segment table.
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def segment_index(seg, step, current):
     """Index of the segment active at `step`, searching forward from `current`."""
     i = current
@@ -280,22 +287,18 @@ def segment_index(seg, step, current):
     return i
 
 
-@njit(cache=True)
-def external_torque(seg, samples, i, dt, hold_torque, t, theta, omega):
-    """Torque the examiner (or the world) applies, in segment i at time t."""
-    t0 = seg[i, SEG_START_STEP] * dt
-    mode = seg[i, SEG_MODE]
-    a0 = seg[i, SEG_A0]
-    a1 = seg[i, SEG_A1]
+@njit(cache=True, inline="always")
+def external_torque_at(samples, mode, t0, a0, a1, a2, a3, hold_torque, t, theta, omega):
+    """Torque the examiner (or the world) applies at time t, for one segment's unpacked row."""
     if mode == MODE_TORQUE:
         return a0 + a1 * (t - t0)
     if mode == MODE_SERVO:
         ref = a0 + a1 * (t - t0)
-        return hold_torque + seg[i, SEG_A2] * (ref - theta) + seg[i, SEG_A3] * (a1 - omega)
-    # MODE_SAMPLES
+        return hold_torque + a2 * (ref - theta) + a3 * (a1 - omega)
+    # MODE_SAMPLES: a0 = first sample, a1 = count, a2 = spacing
     start = int(a0)
     count = int(a1)
-    s = (t - t0) / seg[i, SEG_A2]
+    s = (t - t0) / a2
     if s <= 0.0:
         return samples[start]
     if s >= count - 1:
@@ -305,40 +308,55 @@ def external_torque(seg, samples, i, dt, hold_torque, t, theta, omega):
     return (1.0 - f) * samples[start + j] + f * samples[start + j + 1]
 
 
+@njit(cache=True, inline="always")
+def segment_row(seg, i, dt):
+    """Unpack segment i: (mode, start time, a0, a1, a2, a3)."""
+    return (
+        int(seg[i, SEG_MODE]),
+        seg[i, SEG_START_STEP] * dt,
+        seg[i, SEG_A0],
+        seg[i, SEG_A1],
+        seg[i, SEG_A2],
+        seg[i, SEG_A3],
+    )
+
+
+@njit(cache=True)
+def external_torque(seg, samples, i, dt, hold_torque, t, theta, omega):
+    """Torque the examiner (or the world) applies, in segment i at time t."""
+    mode, t0, a0, a1, a2, a3 = segment_row(seg, i, dt)
+    return external_torque_at(samples, mode, t0, a0, a1, a2, a3, hold_torque, t, theta, omega)
+
+
 # ---------------------------------------------------------------------------------------------
 # Right-hand side and one RK4 step.
 
 
-@njit(cache=True)
-def rhs(p, d, seg, samples, i_seg, dt, hold, t, theta, omega, act, act_rate, u_delayed):
+@njit(cache=True, inline="always")
+def rhs(p, d, samples, row, hold, t, theta, omega, act, act_rate, u_delayed):
     """Time derivatives of (theta, omega, activation, activation_rate).
 
-    `u_delayed` is the pool excitation one loop delay plus electromechanical delay ago.
-    The twitch is a critically damped second-order filter whose impulse response peaks at
-    `contraction_time_s`.
+    `row` is the active protocol segment unpacked by `segment_row`; `u_delayed` is the pool
+    excitation one loop delay plus electromechanical delay ago. The twitch is a critically
+    damped second-order filter whose impulse response peaks at `contraction_time_s`.
     """
+    mode, t0, a0, a1, a2, a3 = row
     tau = -d[D_TORQUE_PER_FORCE] * muscle_force(p, d, theta, omega, act)
     tau += joint_torque(p, theta, omega)
-    tau += external_torque(seg, samples, i_seg, dt, hold, t, theta, omega)
+    tau += external_torque_at(samples, mode, t0, a0, a1, a2, a3, hold, t, theta, omega)
     tw = p[P_TWITCH]
     act_acc = (u_delayed - act - 2.0 * tw * act_rate) / (tw * tw)
     return omega, tau / p[P_INERTIA], act_rate, act_acc
 
 
-@njit(cache=True)
-def rk4_step(p, d, seg, samples, i_seg, dt, hold, t, y0, y1, y2, y3, u0, u_mid, u1):
+@njit(cache=True, inline="always")
+def rk4_step(p, d, samples, row, hold, t, dt, y0, y1, y2, y3, u0, u_mid, u1):
     """Classic RK4 from t to t + dt; u0, u_mid, u1 are the delayed drive at the three stage times."""
     h = 0.5 * dt
-    a0, a1, a2, a3 = rhs(p, d, seg, samples, i_seg, dt, hold, t, y0, y1, y2, y3, u0)
-    b0, b1, b2, b3 = rhs(
-        p, d, seg, samples, i_seg, dt, hold, t + h, y0 + h * a0, y1 + h * a1, y2 + h * a2, y3 + h * a3, u_mid
-    )
-    c0, c1, c2, c3 = rhs(
-        p, d, seg, samples, i_seg, dt, hold, t + h, y0 + h * b0, y1 + h * b1, y2 + h * b2, y3 + h * b3, u_mid
-    )
-    e0, e1, e2, e3 = rhs(
-        p, d, seg, samples, i_seg, dt, hold, t + dt, y0 + dt * c0, y1 + dt * c1, y2 + dt * c2, y3 + dt * c3, u1
-    )
+    a0, a1, a2, a3 = rhs(p, d, samples, row, hold, t, y0, y1, y2, y3, u0)
+    b0, b1, b2, b3 = rhs(p, d, samples, row, hold, t + h, y0 + h * a0, y1 + h * a1, y2 + h * a2, y3 + h * a3, u_mid)
+    c0, c1, c2, c3 = rhs(p, d, samples, row, hold, t + h, y0 + h * b0, y1 + h * b1, y2 + h * b2, y3 + h * b3, u_mid)
+    e0, e1, e2, e3 = rhs(p, d, samples, row, hold, t + dt, y0 + dt * c0, y1 + dt * c1, y2 + dt * c2, y3 + dt * c3, u1)
     s = dt / 6.0
     return (
         y0 + s * (a0 + 2.0 * b0 + 2.0 * c0 + e0),
@@ -352,7 +370,7 @@ def rk4_step(p, d, seg, samples, i_seg, dt, hold, t, y0, y1, y2, y3, u0, u_mid, 
 # Delay line: ring buffer of u at step points, read with cubic Lagrange interpolation.
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def lagrange_weights(f):
     """Weights of the 4-point Lagrange interpolant on nodes -1, 0, 1, 2 at position f."""
     w0 = -f * (f - 1.0) * (f - 2.0) / 6.0
@@ -362,7 +380,7 @@ def lagrange_weights(f):
     return w0, w1, w2, w3
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def delay_taps(delay_steps, stage):
     """Where to read the signal at step time (k + stage - delay_steps), from step k.
 
@@ -378,11 +396,16 @@ def delay_taps(delay_steps, stage):
 
 @njit(cache=True)
 def buffer_size(delay_steps):
-    """Ring buffer length that covers the delay plus the interpolation stencil."""
-    return math.ceil(delay_steps) + 5
+    """Ring buffer length covering the delay plus the interpolation stencil, rounded up to a
+    power of two so that wrapping an index is a bit mask (also for negative indices)."""
+    need = math.ceil(delay_steps) + 5
+    size = 8
+    while size < need:
+        size *= 2
+    return size
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def read_delayed(buf, k, offset, f, w0, w1, w2, w3, history):
     """The stored signal one delay before stage time k + stage.
 
@@ -390,14 +413,14 @@ def read_delayed(buf, k, offset, f, w0, w1, w2, w3, history):
     it the stencil is shifted right so that it never mixes the two sides (when the four
     one-sided nodes are already known). Elsewhere: 4-point Lagrange on the ring buffer.
     """
-    n = buf.shape[0]
+    mask = buf.shape[0] - 1
     j = k + offset
     if j < 0:
         return history
     if j == 0 and k >= 3:
         v0, v1, v2, v3 = lagrange_weights(f - 1.0)
-        return v0 * buf[0] + v1 * buf[1] + v2 * buf[2 % n] + v3 * buf[3 % n]
-    return w0 * buf[(j - 1) % n] + w1 * buf[j % n] + w2 * buf[(j + 1) % n] + w3 * buf[(j + 2) % n]
+        return v0 * buf[0] + v1 * buf[1] + v2 * buf[2] + v3 * buf[3]
+    return w0 * buf[(j - 1) & mask] + w1 * buf[j & mask] + w2 * buf[(j + 1) & mask] + w3 * buf[(j + 2) & mask]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,13 +472,15 @@ def initial_state(p, d, seg, samples, theta_start):
 # ---------------------------------------------------------------------------------------------
 # Integrator that records every step (used by `simulate`).
 
+OUT_COLUMNS = 6  # theta, omega, activation, activation rate, pool excitation u, Ia rate
+
 
 @njit(cache=True)
 def integrate(p, seg, samples, theta_start, dt, n_steps, act_limit, out):
     """Integrate n_steps of dt from the resting initial state, writing every step point.
 
-    out has shape (n_steps + 1, 5): theta, omega, activation, activation_rate, u (pool
-    excitation, undelayed). `act_limit` is the activation above which the muscle's
+    out has shape (n_steps + 1, OUT_COLUMNS): theta, omega, activation, activation_rate, u (pool
+    excitation, undelayed) and the Ia rate it came from. `act_limit` is the activation above which the muscle's
     force-velocity damping makes dt unstable for RK4 (computed by the caller).
     Returns (status, step index of failure or n_steps, holding torque).
     """
@@ -474,13 +499,18 @@ def integrate(p, seg, samples, theta_start, dt, n_steps, act_limit, out):
     out[0, 2] = y2
     out[0, 3] = y3
     out[0, 4] = u_init
+    out[0, 5] = spindle_rate(p, d, y0, 0.0)
     i_seg = 0
+    row = segment_row(seg, 0, dt)
     for k in range(n_steps):
-        i_seg = segment_index(seg, k, i_seg)
+        i_next = segment_index(seg, k, i_seg)
+        if i_next != i_seg or k == 0:
+            i_seg = i_next
+            row = segment_row(seg, i_seg, dt)
         u0 = read_delayed(buf, k, o0, f0, a00, a01, a02, a03, u_init)
         uh = read_delayed(buf, k, oh, fh, ah0, ah1, ah2, ah3, u_init)
         u1 = read_delayed(buf, k, o1, f1, a10, a11, a12, a13, u_init)
-        y0, y1, y2, y3 = rk4_step(p, d, seg, samples, i_seg, dt, hold, k * dt, y0, y1, y2, y3, u0, uh, u1)
+        y0, y1, y2, y3 = rk4_step(p, d, samples, row, hold, k * dt, dt, y0, y1, y2, y3, u0, uh, u1)
         out[k + 1, 0] = y0
         out[k + 1, 1] = y1
         out[k + 1, 2] = y2
@@ -491,9 +521,11 @@ def integrate(p, seg, samples, theta_start, dt, n_steps, act_limit, out):
             return STATUS_OUT_OF_RANGE, k + 1, hold
         if y2 > act_limit:
             return STATUS_STEP_TOO_LARGE, k + 1, hold
-        u = pool_excitation(p, spindle_rate(p, d, y0, y1))
-        buf[(k + 1) % buf.shape[0]] = u
+        rate = spindle_rate(p, d, y0, y1)
+        u = pool_excitation(p, rate)
+        buf[(k + 1) & (buf.shape[0] - 1)] = u
         out[k + 1, 4] = u
+        out[k + 1, 5] = rate
     return STATUS_OK, n_steps, hold
 
 
@@ -523,7 +555,7 @@ def integrate_linear_dde(k, tau, dt, n_steps, out):
         dh = -k * read_delayed(buf, j, oh, fh, ah0, ah1, ah2, ah3, 1.0)
         d1 = -k * read_delayed(buf, j, o1, f1, a10, a11, a12, a13, 1.0)
         x = x + dt / 6.0 * (d0 + 4.0 * dh + d1)  # RK4 with stage slopes independent of x
-        buf[(j + 1) % buf.shape[0]] = x
+        buf[(j + 1) & (buf.shape[0] - 1)] = x
         out[j + 1] = x
 
 
@@ -539,11 +571,16 @@ def signals(p, seg, samples, dt, hold, out, delay_s, sig):
     n = out.shape[0]
     off, _f, w0, w1, w2, w3 = delay_taps(delay_s / dt, 0.0)
     i_seg = 0
+    row = segment_row(seg, 0, dt)
     for k in range(n):
         theta = out[k, 0]
         omega = out[k, 1]
-        i_seg = segment_index(seg, k, i_seg)
-        sig[k, SIG_SPINDLE_RATE] = spindle_rate(p, d, theta, omega)
+        i_next = segment_index(seg, k, i_seg)
+        if i_next != i_seg:
+            i_seg = i_next
+            row = segment_row(seg, i_seg, dt)
+        mode, t0, a0, a1, a2, a3 = row
+        sig[k, SIG_SPINDLE_RATE] = out[k, 5]
         j = k + off
         sig[k, SIG_EXCITATION] = (
             w0 * out[min(max(j - 1, 0), n - 1), 4]
@@ -556,7 +593,7 @@ def signals(p, seg, samples, dt, hold, out, delay_s, sig):
         sig[k, SIG_ACTIVE_TORQUE] = -d[D_TORQUE_PER_FORCE] * active
         sig[k, SIG_MUSCLE_PASSIVE_TORQUE] = -d[D_TORQUE_PER_FORCE] * passive
         sig[k, SIG_JOINT_TORQUE] = joint_torque(p, theta, omega)
-        sig[k, SIG_EXTERNAL_TORQUE] = external_torque(seg, samples, i_seg, dt, hold, k * dt, theta, omega)
+        sig[k, SIG_EXTERNAL_TORQUE] = external_torque_at(samples, mode, t0, a0, a1, a2, a3, hold, k * dt, theta, omega)
 
 
 # ---------------------------------------------------------------------------------------------

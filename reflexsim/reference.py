@@ -73,12 +73,10 @@ def solve_reference(
     for t_a, t_b in itertools.pairwise(breaks):
         if t_b - t_a < 1e-12:
             continue
-        i_seg = seg_at(0.5 * (t_a + t_b))
+        row = kernel.segment_row(seg, seg_at(0.5 * (t_a + t_b)), grid_dt_s)
 
-        def f(t, state, i_seg=i_seg):
-            return kernel.rhs(
-                p, d, seg, samples, i_seg, grid_dt_s, hold, t, state[0], state[1], state[2], state[3], u_at(t - delay)
-            )
+        def f(t, state, row=row):
+            return kernel.rhs(p, d, samples, row, hold, t, state[0], state[1], state[2], state[3], u_at(t - delay))
 
         sol = solve_ivp(f, (t_a, t_b), y, method=method, rtol=rtol, atol=atol, dense_output=True)
         if not sol.success:

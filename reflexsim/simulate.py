@@ -199,7 +199,7 @@ def simulate(
         )
 
     p = model.pack()
-    out = np.empty((n_steps + 1, 5))
+    out = np.empty((n_steps + 1, kernel.OUT_COLUMNS))
     status, k_fail, hold = kernel.integrate(
         p,
         compiled.segments,

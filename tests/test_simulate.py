@@ -111,7 +111,7 @@ def test_unchecked_large_step_blows_up_and_is_reported():
     returns becomes an error with the time and a smaller step to try, never a result."""
     model = Model().with_values({"foot.inertia_kg_m2": 0.005})
     compiled = ClonusTest(hand_stiffness_nm_per_rad=20000.0).compile(0.004)
-    out = np.empty((3001, 5))
+    out = np.empty((3001, kernel.OUT_COLUMNS))
     status, k_fail, _ = kernel.integrate(
         model.pack(), compiled.segments, compiled.samples, compiled.theta_start_rad, 0.004, 3000, math.inf, out
     )
