@@ -5,7 +5,7 @@ from .metrics import ClonusMetrics, clonus_metrics
 from .params import Model
 from .presets import PRESETS, preset
 from .protocols import ClonusTest, TorqueProfile
-from .simulate import DEFAULT_DT_S, Result, simulate
+from .simulation import DEFAULT_DT_S, Result, simulate
 
 __version__ = "0.1.0"
 

@@ -24,7 +24,7 @@ from .metrics import ClonusMetrics, clonus_metrics
 from .params import Model, format_range, parse_value
 from .presets import DEFAULT_PRESET, DESCRIPTIONS, PRESETS, preset
 from .protocols import ClonusTest
-from .simulate import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, simulate
+from .simulation import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, simulate
 
 EXIT_USAGE = 2
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from . import kernel
-from .simulate import Result
+from .simulation import Result
 
 DEFAULT_BEAT_THRESHOLD_DEG = 1.0
 DEFAULT_CATCH_TORQUE_NM = 5.0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .metrics import ClonusMetrics
-from .simulate import Result
+from .simulation import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

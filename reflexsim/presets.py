@@ -26,8 +26,8 @@ _HEALTHY = Model(name="healthy").with_values(
 
 _MILD = Model(name="mild").with_values(
     {
-        "reflex.gain": 4.6,
-        "reflex.threshold_ips": 94.0,
+        "reflex.gain": 6.0,
+        "reflex.threshold_ips": 98.0,
         "reflex.tone": 0.01,
         "muscle.passive_scale": 1.5,
     }
@@ -35,8 +35,8 @@ _MILD = Model(name="mild").with_values(
 
 _SEVERE = Model(name="severe").with_values(
     {
-        "reflex.gain": 5.0,
-        "reflex.threshold_ips": 84.0,
+        "reflex.gain": 6.5,
+        "reflex.threshold_ips": 90.0,
         "reflex.tone": 0.01,
         "muscle.passive_scale": 2.0,
     }

@@ -41,7 +41,7 @@ def test_params_listing(capsys):
     assert main(["params", "--preset", "mild", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     by_path = {p["path"]: p for p in payload["parameters"]}
-    assert by_path["reflex.gain"]["value"] == pytest.approx(4.6)
+    assert by_path["reflex.gain"]["value"] == pytest.approx(6.0)
     assert {"unit", "lo", "hi", "doc", "source", "default"} <= set(by_path["reflex.delay_s"])
     assert main(["params"]) == 0
     text = capsys.readouterr().out

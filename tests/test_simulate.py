@@ -9,7 +9,7 @@ import pytest
 
 from reflexsim import ClonusTest, Model, SimulationError, TorqueProfile, kernel, simulate
 from reflexsim.presets import preset
-from reflexsim.simulate import _simulation_error, step_limits
+from reflexsim.simulation import _simulation_error, step_limits
 
 
 def test_result_has_named_arrays_of_equal_length(preset_runs):

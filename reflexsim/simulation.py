@@ -20,7 +20,7 @@ from .protocols import ClonusTest, CompiledProtocol, ProtocolLike
 
 DEFAULT_DT_S = 5e-4  # from the convergence study in docs/numerics.md
 DEFAULT_DURATION_S = 12.0  # a clonus test long enough to grade > 10 s of clonus
-MIN_DT_S, MAX_DT_S = 1e-5, 5e-3
+MIN_DT_S, MAX_DT_S = 1e-6, 5e-3
 MAX_DURATION_S = 3600.0
 # |lambda| * dt bound for classic RK4 (its stability region reaches 2.78 on the negative real
 # axis and 2.83 on the imaginary axis); kept below both with a margin.
