@@ -25,6 +25,7 @@ from .params import Model, format_range, parse_value
 from .presets import DEFAULT_PRESET, DESCRIPTIONS, PRESETS, preset
 from .protocols import ClonusTest
 from .simulation import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, simulate
+from .treatments import TREATMENTS, apply_all
 
 EXIT_USAGE = 2
 
@@ -43,10 +44,12 @@ def _parse_set(items: Sequence[str]) -> dict[str, float]:
     return values
 
 
-def _build_model(preset_name: str, settings: Sequence[str]) -> Model:
+def _build_model(preset_name: str, settings: Sequence[str], treatment_specs: Sequence[str] = ()) -> Model:
+    """The preset, then --set overrides, then treatments in the order given."""
     model = preset(preset_name)
     values = _parse_set(settings)
-    return model.with_values(values) if values else model
+    model = model.with_values(values) if values else model
+    return apply_all(model, treatment_specs)
 
 
 def _number(name: str, lo: float, hi: float, unit: str):
@@ -80,7 +83,9 @@ def _protocol_option(parser: argparse.ArgumentParser, field_name: str, help_text
     )
 
 
-def _metrics_text(model: Model, protocol: ClonusTest, metrics: ClonusMetrics, duration_s: float) -> str:
+def _metrics_text(
+    model: Model, preset_name: str, protocol: ClonusTest, metrics: ClonusMetrics, duration_s: float
+) -> str:
     from .plotting import SCATS_WORDS, TARDIEU_WORDS
 
     freq = (
@@ -96,7 +101,7 @@ def _metrics_text(model: Model, protocol: ClonusTest, metrics: ClonusMetrics, du
         duration = f"{metrics.duration_s:.2f} s (died out)"
     decay = "—" if math.isnan(metrics.decay_per_s) else f"{metrics.decay_per_s:+.3f} /s"
     lines = [
-        f"reflexsim clonus test — preset {model.name!r}: {DESCRIPTIONS.get(model.name, 'custom parameters')}",
+        f"reflexsim clonus test — {model.name} ({DESCRIPTIONS[preset_name]})",
         f"stretch {protocol.stretch_deg:g}° at {protocol.velocity_deg_per_s:g} °/s from {protocol.start_deg:g}°, "
         f"then {protocol.hold_torque_nm:g} N·m of dorsiflexing pressure; {duration_s:g} s simulated",
         f"  beats              {metrics.beats}",
@@ -113,7 +118,7 @@ def _metrics_text(model: Model, protocol: ClonusTest, metrics: ClonusMetrics, du
 
 
 def cmd_clonus_test(args: argparse.Namespace) -> int:
-    model = _build_model(args.preset, args.set)
+    model = _build_model(args.preset, args.set, args.treatment)
     protocol = ClonusTest(
         stretch_deg=args.stretch_deg, velocity_deg_per_s=args.velocity_deg_per_s, hold_torque_nm=args.hold_torque_nm
     )
@@ -131,6 +136,7 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
             "preset": args.preset,
             "model": model.name,
             "changed": dict(_parse_set(args.set)),
+            "treatments": list(args.treatment),
             "protocol": protocol.describe(),
             "duration_s_simulated": args.duration,
             "dt_s": args.dt,
@@ -139,10 +145,60 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
         }
         print(json.dumps(payload, indent=2))
     else:
-        print(_metrics_text(model, protocol, metrics, args.duration))
+        print(_metrics_text(model, args.preset, protocol, metrics, args.duration))
         if figure_path:
             print(f"figure: {figure_path}")
         print(f"(simulated and graded in {elapsed * 1000:.0f} ms)")
+    return 0
+
+
+def cmd_treatments(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps({"treatments": [t.describe() for t in TREATMENTS.values()]}, indent=2))
+        return 0
+    for t in TREATMENTS.values():
+        print(f"{t.name}: {t.summary}")
+        for k in t.keys:
+            unit = "" if k.unit == "1" else f" {k.unit}"
+            print(f"    {k.name} = {k.default:g}{unit}  range {format_range(k.lo, k.hi, k.unit)}  {k.doc}")
+        print(f"    acts on: {', '.join(t.acts_on)}")
+        print(f"    source: {t.source}")
+    print("\nuse: reflexsim clonus-test --treatment NAME[:key=value,...] (repeatable, applied in order)")
+    return 0
+
+
+def cmd_tardieu(args: argparse.Namespace) -> int:
+    from .clinical import tardieu_test
+    from .plotting import TARDIEU_WORDS
+
+    model = _build_model(args.preset, args.set, args.treatment)
+    result = tardieu_test(model)
+    if args.json:
+        payload = {
+            "model": model.name,
+            "r2_range_deg": result.r2_range_deg,
+            "r1_catch_deg": None if math.isnan(result.r1_catch_deg) else result.r1_catch_deg,
+            "spasticity_angle_deg": None if math.isnan(result.spasticity_angle_deg) else result.spasticity_angle_deg,
+            "stretches": [
+                {
+                    "velocity": s.label,
+                    "velocity_deg_per_s": s.velocity_deg_per_s,
+                    "catch_angle_deg": None if math.isnan(s.catch_angle_deg) else s.catch_angle_deg,
+                    "grade": s.grade,
+                    "beats": s.metrics.beats,
+                }
+                for s in result.stretches
+            ],
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    print(f"modified Tardieu test — {model.name}")
+    for s in result.stretches:
+        catch = "no catch" if math.isnan(s.catch_angle_deg) else f"catch at {s.catch_angle_deg:+.1f}°"
+        print(f"  {s.label} ({s.velocity_deg_per_s:g} °/s): grade {s.grade} ({TARDIEU_WORDS[s.grade]}), {catch}")
+    print(f"  R2 (passive range at V1): {result.r2_range_deg:+.1f}°")
+    if not math.isnan(result.spasticity_angle_deg):
+        print(f"  spasticity angle R2 - R1: {result.spasticity_angle_deg:+.1f}°")
     return 0
 
 
@@ -161,6 +217,17 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _treatment_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--treatment",
+        action="append",
+        default=[],
+        metavar="NAME[:key=value,...]",
+        help="apply a treatment (repeatable, in order), e.g. botox:weeks=3 or afo:stop_deg=5; "
+        "`reflexsim treatments` lists them",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reflexsim", description="Simulate clonus in the ankle stretch-reflex loop.")
     parser.add_argument("--version", action="version", version=f"reflexsim {__version__}")
@@ -171,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--preset", default=DEFAULT_PRESET, choices=list(PRESETS), help=f"model preset (default {DEFAULT_PRESET})"
     )
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter (repeatable)")
+    _treatment_option(p)
     p.add_argument(
         "--duration",
         type=_number("--duration", 0.5, MAX_DURATION_S, "s"),
@@ -192,6 +260,19 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--no-plot", action="store_true", help="do not write a figure")
     p.set_defaults(func=cmd_clonus_test)
 
+    t = sub.add_parser("tardieu", help="the modified Tardieu test at V1, V2, V3")
+    t.add_argument(
+        "--preset", default=DEFAULT_PRESET, choices=list(PRESETS), help=f"model preset (default {DEFAULT_PRESET})"
+    )
+    t.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
+    _treatment_option(t)
+    t.add_argument("--json", action="store_true", help="print JSON")
+    t.set_defaults(func=cmd_tardieu)
+
+    r = sub.add_parser("treatments", help="list the treatments with their keys, units, ranges and sources")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    r.set_defaults(func=cmd_treatments)
+
     q = sub.add_parser("params", help="list every parameter with value, unit, range and source")
     q.add_argument("--preset", choices=list(PRESETS), help="show a preset's values (default: the defaults)")
     q.add_argument("--json", action="store_true", help="print JSON")
@@ -207,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReflexsimError as exc:
         print(f"reflexsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -104,3 +104,26 @@ def clonus_metrics(
         slight_torque_nm,
     )
     return metrics_from_vector(m)
+
+
+@dataclass(frozen=True)
+class StretchResponse:
+    """Torques a stretch evokes, as a laboratory would measure them (N·m, resisting > 0)."""
+
+    total_nm: float  # peak of the ankle's total resistance (muscle + passive tissues) above rest
+    reflex_nm: float  # peak active (reflex) muscle torque above rest
+    passive_change_nm: float  # change of the passive resistance between rest and the end of the run
+
+
+def stretch_response(result: Result) -> StretchResponse:
+    """Peak stretch-evoked torques from the stretch onset to 0.3 s after it ends."""
+    ev = result.events
+    window = (result.time_s >= ev.stretch_start_s) & (result.time_s <= ev.catch_end_s)
+    resistance = -(result.muscle_torque_nm + result.joint_torque_nm)
+    passive = -(result.muscle_passive_torque_nm + result.joint_torque_nm)
+    return StretchResponse(
+        total_nm=float((resistance - resistance[0])[window].max()),
+        reflex_nm=float(result.reflex_torque_nm[window].max()),
+        passive_change_nm=float(passive[-1] - passive[0]),
+    )
+

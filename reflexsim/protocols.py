@@ -21,6 +21,11 @@ from .params import Validated, param
 
 DEG = math.pi / 180.0
 
+# A protocol-level segment mode the kernel never sees: "keep the foot at angle a0 with the
+# static torque that holds it there (+ a1 N·m of extra pressure)". `simulation.resolve_segments`
+# turns it into a constant-torque segment for the model at hand before integration.
+MODE_STATIC_HOLD = -1
+
 
 @dataclass(frozen=True)
 class CompiledProtocol:
@@ -99,20 +104,12 @@ class ClonusTest(Validated):
 
     def compile(self, dt_s: float) -> CompiledProtocol:
         k_stretch = _steps(self.settle_s, dt_s)
-        k_hold = k_stretch + max(1, _steps(self.stretch_duration_s, dt_s))
-        ramp_rad_per_s = self.stretch_deg * DEG / ((k_hold - k_stretch) * dt_s)  # lands on the grid
+        k_hold = k_stretch + max(1, _steps(self.stretch_duration_s, dt_s))  # the ramp lands on the grid
         theta0 = self.start_deg * DEG
         k, b = self.hand_stiffness_nm_per_rad, self.hand_damping_nms_per_rad
-        seg = np.array(
-            [
-                [0, kernel.MODE_SERVO, theta0, 0.0, k, b],
-                [k_stretch, kernel.MODE_SERVO, theta0, ramp_rad_per_s, k, b],
-                [k_hold, kernel.MODE_TORQUE, self.hold_torque_nm, 0.0, 0.0, 0.0],
-            ],
-            dtype=np.float64,
-        )
-        if k_stretch == 0:
-            seg = seg[1:]
+        rows = _servo_stretch_segments(k_stretch, k_hold - k_stretch, theta0, self.stretch_deg * DEG, dt_s, k, b)
+        rows.append([k_hold, kernel.MODE_TORQUE, self.hold_torque_nm, 0.0, 0.0, 0.0])
+        seg = np.array(rows, dtype=np.float64)
         end = theta0 + self.stretch_deg * DEG
         return CompiledProtocol(
             segments=seg,
@@ -197,3 +194,205 @@ class TorqueProfile:
             "t_last_s": self.time_s[-1],
             "hold_start_s": self.hold_start_s,
         }
+
+
+def _servo_stretch_segments(
+    settle_steps: int, ramp_steps: int, theta0: float, stretch_rad: float, dt_s: float, k: float, b: float
+) -> list[list[float]]:
+    """Hold at theta0 (if settle_steps > 0), then a ramp of stretch_rad over ramp_steps."""
+    rows = [[0, kernel.MODE_SERVO, theta0, 0.0, k, b]] if settle_steps > 0 else []
+    rows.append([settle_steps, kernel.MODE_SERVO, theta0, stretch_rad / (ramp_steps * dt_s), k, b])
+    return rows
+
+
+@dataclass(frozen=True)
+class RampAndHold(Validated):
+    """A position-controlled stretch (a motor or a firm examiner): ramp, then hold the end angle.
+
+    The laboratory way to measure the stretch-evoked torque (Sinkjaer 1996; Mirbagheri 2010):
+    the torque the actuator needs, minus its resting value, is the stretch-evoked torque.
+    """
+
+    section: ClassVar[str] = "protocol"
+    error: ClassVar[type[Exception]] = ProtocolError
+    start_deg: float = param(0.0, "deg", -30.0, 30.0, "ankle angle held before the stretch", "neutral ankle")
+    stretch_deg: float = param(8.0, "deg", 0.5, 40.0, "ramp amplitude", "Sinkjaer 1996 (6–8°)")
+    velocity_deg_per_s: float = param(175.0, "deg/s", 5.0, 1000.0, "ramp velocity", "Sinkjaer 1996 (175 °/s)")
+    settle_s: float = param(0.2, "s", 0.0, 5.0, "time held before the ramp", "model choice")
+    actuator_stiffness_nm_per_rad: float = param(
+        5000.0, "N·m/rad", 100.0, 50000.0, "stiffness of the position servo", "stiff motor (model choice)"
+    )
+    actuator_damping_nms_per_rad: float = param(
+        20.0, "N·m·s/rad", 0.0, 500.0, "damping of the position servo", "model choice"
+    )
+
+    def compile(self, dt_s: float) -> CompiledProtocol:
+        k_ramp = _steps(self.settle_s, dt_s)
+        n_ramp = max(1, _steps(self.stretch_deg / self.velocity_deg_per_s, dt_s))
+        theta0 = self.start_deg * DEG
+        stretch = self.stretch_deg * DEG
+        k, b = self.actuator_stiffness_nm_per_rad, self.actuator_damping_nms_per_rad
+        rows = _servo_stretch_segments(k_ramp, n_ramp, theta0, stretch, dt_s, k, b)
+        rows.append([k_ramp + n_ramp, kernel.MODE_SERVO, theta0 + stretch, 0.0, k, b])
+        end = (k_ramp + n_ramp) * dt_s
+        return CompiledProtocol(
+            segments=np.array(rows, dtype=np.float64),
+            samples=np.zeros(1),
+            theta_start_rad=theta0,
+            stretch_start_s=k_ramp * dt_s,
+            stretch_end_s=end,
+            hold_start_s=end,
+            catch_end_s=end + CATCH_WINDOW_S,
+            angle_range_rad=(min(theta0, theta0 + stretch) - 5 * DEG, max(theta0, theta0 + stretch) + 5 * DEG),
+            added_stiffness_nm_per_rad=k,
+            added_damping_nms_per_rad=b,
+        )
+
+    def describe(self) -> dict[str, float | str]:
+        return {"type": "ramp_and_hold", **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
+TARDIEU_VELOCITIES_DEG_PER_S = {"V1": 10.0, "V2": 100.0, "V3": 400.0}
+
+
+@dataclass(frozen=True)
+class TardieuStretch(Validated):
+    """One Tardieu stretch: the examiner moves the foot from plantarflexion through the range at a
+    set velocity (V1 as slow as possible, V2 the speed of the foot falling under gravity, V3 as
+    fast as possible), then keeps the pressure on to see whether clonus follows."""
+
+    section: ClassVar[str] = "protocol"
+    error: ClassVar[type[Exception]] = ProtocolError
+    velocity_deg_per_s: float = param(400.0, "deg/s", 2.0, 1000.0, "stretch velocity (V3 ≈ 400 °/s)", "Banky 2019")
+    start_deg: float = param(-20.0, "deg", -40.0, 10.0, "start angle (plantarflexed)", "model choice")
+    stretch_deg: float = param(30.0, "deg", 5.0, 60.0, "range swept by the examiner", "model choice")
+    extra_pressure_nm: float = param(
+        0.0,
+        "N·m",
+        -50.0,
+        100.0,
+        "after the stretch the examiner keeps the foot at the end angle with the torque that holds it "
+        "there, plus this much more dorsiflexing pressure",
+        "model choice",
+    )
+    settle_s: float = param(0.2, "s", 0.0, 5.0, "time held at the start angle before the stretch", "model choice")
+    hand_stiffness_nm_per_rad: float = param(
+        1000.0, "N·m/rad", 10.0, 20000.0, "examiner's hand stiffness during the stretch", "as ClonusTest"
+    )
+    hand_damping_nms_per_rad: float = param(
+        5.0, "N·m·s/rad", 0.0, 200.0, "examiner's hand damping during the stretch", "as ClonusTest"
+    )
+
+    @property
+    def stretch_duration_s(self) -> float:
+        return self.stretch_deg / self.velocity_deg_per_s
+
+    def compile(self, dt_s: float) -> CompiledProtocol:
+        k_stretch = _steps(self.settle_s, dt_s)
+        k_hold = k_stretch + max(1, _steps(self.stretch_duration_s, dt_s))
+        theta0 = self.start_deg * DEG
+        end = theta0 + self.stretch_deg * DEG
+        k, b = self.hand_stiffness_nm_per_rad, self.hand_damping_nms_per_rad
+        rows = _servo_stretch_segments(k_stretch, k_hold - k_stretch, theta0, self.stretch_deg * DEG, dt_s, k, b)
+        rows.append([k_hold, MODE_STATIC_HOLD, end, self.extra_pressure_nm, 0.0, 0.0])
+        return CompiledProtocol(
+            segments=np.array(rows, dtype=np.float64),
+            samples=np.zeros(1),
+            theta_start_rad=theta0,
+            stretch_start_s=k_stretch * dt_s,
+            stretch_end_s=k_hold * dt_s,
+            hold_start_s=k_hold * dt_s,
+            catch_end_s=k_hold * dt_s + CATCH_WINDOW_S,
+            angle_range_rad=(theta0 - 20 * DEG, end + 15 * DEG),
+            added_stiffness_nm_per_rad=k,
+            added_damping_nms_per_rad=b,
+        )
+
+    def describe(self) -> dict[str, float | str]:
+        return {"type": "tardieu_stretch", **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
+def _torque_step_segments(k_on: int, n_rise: int, torque_nm: float, dt_s: float) -> list[list[float]]:
+    """Zero torque, a linear rise to torque_nm over n_rise steps from step k_on, then constant."""
+    rows = [[0, kernel.MODE_TORQUE, 0.0, 0.0, 0.0, 0.0]] if k_on > 0 else []
+    rows.append([k_on, kernel.MODE_TORQUE, 0.0, torque_nm / (n_rise * dt_s), 0.0, 0.0])
+    rows.append([k_on + n_rise, kernel.MODE_TORQUE, torque_nm, 0.0, 0.0, 0.0])
+    return rows
+
+
+@dataclass(frozen=True)
+class BiasTest(Validated):
+    """Drop/bias test: from rest, a dorsiflexing load (a weight on the forefoot) is applied quickly
+    and stays. A large enough sustained bias suppresses clonus (Arch Phys Med Rehabil 1977)."""
+
+    section: ClassVar[str] = "protocol"
+    error: ClassVar[type[Exception]] = ProtocolError
+    bias_torque_nm: float = param(30.0, "N·m", 0.0, 150.0, "sustained dorsiflexing load", "model choice")
+    rise_s: float = param(
+        0.03, "s", 0.001, 1.0, "time for the load to build up (a dropped weight: fast)", "model choice"
+    )
+    settle_s: float = param(0.2, "s", 0.0, 5.0, "rest before the load", "model choice")
+
+    def compile(self, dt_s: float) -> CompiledProtocol:
+        k_on = _steps(self.settle_s, dt_s)
+        n_rise = max(1, _steps(self.rise_s, dt_s))
+        end = (k_on + n_rise) * dt_s
+        return CompiledProtocol(
+            segments=np.array(_torque_step_segments(k_on, n_rise, self.bias_torque_nm, dt_s), dtype=np.float64),
+            samples=np.zeros(1),
+            theta_start_rad=math.nan,
+            stretch_start_s=k_on * dt_s,
+            stretch_end_s=end,
+            hold_start_s=end,
+            catch_end_s=end + CATCH_WINDOW_S,
+            angle_range_rad=(-40 * DEG, 35 * DEG),
+            added_stiffness_nm_per_rad=0.0,
+            added_damping_nms_per_rad=0.0,
+        )
+
+    def describe(self) -> dict[str, float | str]:
+        return {"type": "bias_test", **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
+@dataclass(frozen=True)
+class ToeLanding(Validated):
+    """Toe-first landing in walking: the forefoot meets the ground with the foot plantarflexed and
+    body weight loads it, a rapid dorsiflexing torque (weight × forefoot lever) on the ankle.
+
+    The foot starts at rest (plantarflexed, swinging free); the load builds up over `rise_s` and
+    stays for the stance. An AFO or a heel wedge limits how far and how fast the calf is stretched.
+    """
+
+    section: ClassVar[str] = "protocol"
+    error: ClassVar[type[Exception]] = ProtocolError
+    body_mass_kg: float = param(70.0, "kg", 20.0, 150.0, "body mass", "model choice")
+    forefoot_lever_m: float = param(0.10, "m", 0.02, 0.2, "ankle-to-contact distance at the forefoot", "model choice")
+    load_fraction: float = param(
+        0.6, "1", 0.1, 1.5, "share of body weight on the forefoot (early stance)", "model choice"
+    )
+    rise_s: float = param(0.05, "s", 0.005, 0.5, "time for the load to build up", "model choice")
+    settle_s: float = param(0.2, "s", 0.0, 5.0, "swing before contact", "model choice")
+
+    @property
+    def load_torque_nm(self) -> float:
+        return self.body_mass_kg * 9.81 * self.load_fraction * self.forefoot_lever_m
+
+    def compile(self, dt_s: float) -> CompiledProtocol:
+        k_on = _steps(self.settle_s, dt_s)
+        n_rise = max(1, _steps(self.rise_s, dt_s))
+        end = (k_on + n_rise) * dt_s
+        return CompiledProtocol(
+            segments=np.array(_torque_step_segments(k_on, n_rise, self.load_torque_nm, dt_s), dtype=np.float64),
+            samples=np.zeros(1),
+            theta_start_rad=math.nan,
+            stretch_start_s=k_on * dt_s,
+            stretch_end_s=end,
+            hold_start_s=end,
+            catch_end_s=end + CATCH_WINDOW_S,
+            angle_range_rad=(-40 * DEG, 40 * DEG),
+            added_stiffness_nm_per_rad=0.0,
+            added_damping_nms_per_rad=0.0,
+        )
+
+    def describe(self) -> dict[str, float | str]:
+        return {"type": "toe_landing", **{f.name: getattr(self, f.name) for f in fields(self)}}

@@ -16,7 +16,7 @@ import numpy as np
 from . import kernel
 from .errors import SimulationError
 from .params import Model
-from .protocols import ClonusTest, CompiledProtocol, ProtocolLike
+from .protocols import MODE_STATIC_HOLD, ClonusTest, CompiledProtocol, ProtocolLike
 
 DEFAULT_DT_S = 5e-4  # from the convergence study in docs/numerics.md
 DEFAULT_DURATION_S = 12.0  # a clonus test long enough to grade > 10 s of clonus
@@ -156,6 +156,23 @@ def step_limits(model: Model, compiled: CompiledProtocol) -> StepLimits:
     )
 
 
+def resolve_segments(model: Model, segments: np.ndarray) -> np.ndarray:
+    """Turn protocol-level static holds (keep the foot at an angle with the torque that holds it
+    there, plus extra pressure) into constant-torque segments for this model."""
+    rows = segments[:, kernel.SEG_MODE] == MODE_STATIC_HOLD
+    if not rows.any():
+        return segments
+    p = model.pack()
+    d = kernel.derive(p)
+    resolved = segments.copy()
+    for i in np.flatnonzero(rows):
+        angle, extra = segments[i, kernel.SEG_A0], segments[i, kernel.SEG_A1]
+        holding = -kernel.static_torque(p, d, angle, kernel.steady_activation(p, d, angle))
+        resolved[i, kernel.SEG_MODE] = kernel.MODE_TORQUE
+        resolved[i, kernel.SEG_A0 :] = (holding + extra, 0.0, 0.0, 0.0)
+    return resolved
+
+
 _HINT_MODEL = "check that the parameters are physiological (`reflexsim params` lists the ranges)"
 
 
@@ -190,6 +207,7 @@ def simulate(
             f"use dt_s <= {total_delay / 2:g}"
         )
     compiled = protocol.compile(dt_s)
+    segments = resolve_segments(model, compiled.segments)
     limits = step_limits(model, compiled)
     if dt_s > limits.max_dt_s():
         raise SimulationError(
@@ -202,7 +220,7 @@ def simulate(
     out = np.empty((n_steps + 1, kernel.OUT_COLUMNS))
     status, k_fail, hold = kernel.integrate(
         p,
-        compiled.segments,
+        segments,
         compiled.samples,
         compiled.theta_start_rad,
         dt_s,
@@ -214,7 +232,7 @@ def simulate(
         raise _simulation_error(status, k_fail, dt_s, out, limits, model)
 
     sig = np.empty((n_steps + 1, kernel.N_SIGNALS))
-    kernel.signals(p, compiled.segments, compiled.samples, dt_s, hold, out, model.reflex.delay_s, sig)
+    kernel.signals(p, segments, compiled.samples, dt_s, hold, out, model.reflex.delay_s, sig)
     time_s = np.arange(n_steps + 1) * dt_s
     return Result(
         model=model,

@@ -1,0 +1,534 @@
+"""Treatments: pure functions Model -> Model with documented keys, units, ranges and sources.
+
+Each treatment maps a clinical quantity (a dose, a plasma level, weeks since an injection, an
+orthosis' stiffness) to the model parameters it acts on, through a dose-response or time course
+written out below. Treatments compose: apply them in order (`apply_all`), e.g. baclofen then an
+ankle-foot orthosis. The model's name records what was applied.
+
+    >>> from reflexsim import preset, treatments
+    >>> treated = treatments.apply(preset("severe"), "botox", weeks=3)
+    >>> treated = treatments.apply_all(preset("severe"), ["baclofen", "afo:stiffness_nm_per_deg=2"])
+
+Numbers marked "model assumption" are chosen so that the documented clinical effect size comes
+out; they are not measured constants and are the first thing to revisit with data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .errors import ParameterError, SimulationError
+from .metrics import stretch_response
+from .params import Model, format_range
+from .protocols import RampAndHold
+from .simulation import simulate
+
+DEG = math.pi / 180.0
+
+
+class TreatmentError(ParameterError):
+    """A treatment name, key or value is invalid."""
+
+
+@dataclass(frozen=True)
+class TreatmentKey:
+    """One adjustable quantity of a treatment (its unit is the user's: mg, weeks, N·m/deg ...)."""
+
+    name: str
+    unit: str
+    default: float
+    lo: float
+    hi: float
+    doc: str
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """A named treatment: what it does, its keys, its sources, and the function that applies it."""
+
+    name: str
+    summary: str
+    acts_on: tuple[str, ...]  # parameter paths it changes
+    source: str
+    keys: tuple[TreatmentKey, ...]
+    function: Callable[..., Model]
+
+    def key(self, name: str) -> TreatmentKey:
+        for k in self.keys:
+            if k.name == name:
+                return k
+        valid = ", ".join(k.name for k in self.keys) or "(none)"
+        raise TreatmentError(f"treatment {self.name!r} has no key {name!r}; valid keys: {valid}")
+
+    def __call__(self, model: Model, **values: float) -> Model:
+        """Apply to `model` with the given keys (others at their defaults); validated."""
+        resolved = {k.name: k.default for k in self.keys}
+        for name, value in values.items():
+            key = self.key(name)
+            valid = f"valid range {format_range(key.lo, key.hi, key.unit)}"
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise TreatmentError(f"{self.name}:{name} = {value!r} is not a number; {valid}") from None
+            if math.isnan(number) or not key.lo <= number <= key.hi:
+                raise TreatmentError(f"{self.name}:{name} = {value!r} is outside its {valid}")
+            resolved[name] = number
+        changes = self.function(model, **resolved)
+        shown = ",".join(f"{k}={resolved[k]:g}" for k in resolved if k in values)
+        label = f"{self.name}:{shown}" if shown else self.name
+        return model.with_values(changes, name=f"{model.name} + {label}")
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "acts_on": list(self.acts_on),
+            "source": self.source,
+            "keys": [
+                {
+                    "name": k.name,
+                    "unit": k.unit,
+                    "default": _json_number(k.default),
+                    "lo": _json_number(k.lo),
+                    "hi": _json_number(k.hi),
+                    "doc": k.doc,
+                }
+                for k in self.keys
+            ],
+        }
+
+
+def _json_number(x: float) -> float | str:
+    return x if math.isfinite(x) else ("inf" if x > 0 else "-inf")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dose-response and time-course shapes.
+
+
+def hill(x: float, half: float, steepness: float) -> float:
+    """Fraction of the maximal effect at dose/level x (Hill equation; 0.5 at `half`)."""
+    if x <= 0.0:
+        return 0.0
+    return x**steepness / (half**steepness + x**steepness)
+
+
+def bateman(hours: float, absorption_h: float, half_life_h: float) -> float:
+    """Plasma level after one oral dose, normalised to 1 at its peak (one-compartment model)."""
+    if hours <= 0.0:
+        return 0.0
+    ka = math.log(2) / absorption_h
+    ke = math.log(2) / half_life_h
+    t_peak = math.log(ka / ke) / (ka - ke)
+
+    def level(t: float) -> float:
+        return math.exp(-ke * t) - math.exp(-ka * t)
+
+    return level(hours) / level(t_peak)
+
+
+def gamma_course(weeks: float, peak_weeks: float, shape: float) -> float:
+    """A rise-and-decay time course, 0 at week 0, 1 at `peak_weeks`: (t/T)^k exp(k (1 - t/T))."""
+    if weeks <= 0.0:
+        return 0.0
+    x = weeks / peak_weeks
+    return x**shape * math.exp(shape * (1.0 - x))
+
+
+# The laboratory stretch against which drug effects on "the response to passive stretch" are
+# calibrated: 8° at 175 °/s from neutral, position held by a motor (Sinkjaer 1996).
+CALIBRATION_STRETCH = RampAndHold()
+_CALIBRATION_RUN_S = 0.8
+_NEGLIGIBLE_REFLEX_NM = 0.05
+
+
+def peak_reflex_torque(model: Model) -> float:
+    """Peak reflex (active muscle) torque evoked by the calibration stretch, N·m."""
+    return stretch_response(simulate(model, CALIBRATION_STRETCH, duration_s=_CALIBRATION_RUN_S)).reflex_nm
+
+
+def _threshold_for_response(model: Model, fraction_kept: float) -> float:
+    """Reflex threshold at which the calibration stretch evokes `fraction_kept` of the model's
+    present peak reflex torque: the stretch-reflex curve shifts, its slope (the gain) is kept.
+    Found by bisection on simulations of the calibration stretch (a few milliseconds)."""
+    thr = model.reflex.threshold_ips
+    base = peak_reflex_torque(model)
+    if base < _NEGLIGIBLE_REFLEX_NM or fraction_kept == 1.0:
+        return thr  # no measurable response to scale
+    target = fraction_kept * base
+    lo, hi = (thr, min(thr + 300.0, 400.0)) if fraction_kept < 1.0 else (0.5 * thr, thr)
+
+    def response(threshold: float) -> float:
+        try:
+            return peak_reflex_torque(model.with_values({"reflex.threshold_ips": threshold}))
+        except SimulationError:  # so excitable that the muscle saturates: more than any target
+            return math.inf
+
+    if (fraction_kept > 1.0 and response(lo) <= target) or (fraction_kept < 1.0 and response(hi) >= target):
+        return lo if fraction_kept > 1.0 else hi  # the whole range cannot reach the target: go to its end
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if response(mid) > target:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 0.01:
+            break
+    return 0.5 * (lo + hi)
+
+
+# ---------------------------------------------------------------------------------------------
+# The treatments.
+
+
+def _reflex_gain_cut(model: Model, fraction: float) -> dict[str, float]:
+    return {"reflex.gain": model.reflex.gain * (1.0 - fraction)}
+
+
+# Reflex gain cut at the peak: Emax dose/(ED50 + dose). Calibrated so that 4 mg cuts the total
+# stretch-evoked torque of the lesion presets (about 2/3 of it reflex) by the mean 25 % of
+# Mirbagheri 2010; 2 mg gives ~15 %, 16 mg ~45 %, inside the reported -15 to -60 %.
+TIZANIDINE_MAX_EFFECT = 0.9
+TIZANIDINE_HALF_DOSE_MG = 6.3
+TIZANIDINE_TMAX_H = 1.0  # absorption half-time giving a peak near 1.5 h (model assumption)
+TIZANIDINE_HALF_LIFE_H = 2.5
+
+
+def tizanidine_effect(dose_mg: float, hours_after_dose: float) -> float:
+    """Fractional cut in reflex gain: Emax dose/(ED50 + dose) at the peak, times the plasma course."""
+    peak = TIZANIDINE_MAX_EFFECT * dose_mg / (TIZANIDINE_HALF_DOSE_MG + dose_mg)
+    return peak * bateman(hours_after_dose, TIZANIDINE_TMAX_H, TIZANIDINE_HALF_LIFE_H)
+
+
+def _tizanidine(model: Model, dose_mg: float, hours_after_dose: float) -> dict[str, float]:
+    return {"reflex.gain": model.reflex.gain * (1.0 - tizanidine_effect(dose_mg, hours_after_dose))}
+
+
+BACLOFEN_HALF_LEVEL = 400.0  # ng/ml: fitted to McLellan 1977 (-30 % above 250, -50 % above 400 ng/ml)
+BACLOFEN_STEEPNESS = 1.80
+BACLOFEN_HALF_LIFE_H = 3.5
+BACLOFEN_REBOUND = 0.5  # model assumption: withdrawal rebound = half the previous effect, peaking at 2 days
+BACLOFEN_REBOUND_PEAK_DAYS = 2.0
+
+
+def baclofen_effect(plasma_ng_per_ml: float) -> float:
+    """Fractional cut in the reflex response to the standard stretch at a plasma level."""
+    return hill(plasma_ng_per_ml, BACLOFEN_HALF_LEVEL, BACLOFEN_STEEPNESS)
+
+
+def _baclofen(model: Model, plasma_ng_per_ml: float) -> dict[str, float]:
+    return {"reflex.threshold_ips": _threshold_for_response(model, 1.0 - baclofen_effect(plasma_ng_per_ml))}
+
+
+def _baclofen_withdrawal(model: Model, days_since_stop: float, plasma_ng_per_ml: float) -> dict[str, float]:
+    residual = baclofen_effect(plasma_ng_per_ml) * 0.5 ** (24.0 * days_since_stop / BACLOFEN_HALF_LIFE_H)
+    rebound = BACLOFEN_REBOUND * baclofen_effect(plasma_ng_per_ml)
+    rebound *= gamma_course(days_since_stop, BACLOFEN_REBOUND_PEAK_DAYS, 2.0)
+    threshold = _threshold_for_response(model, 1.0 - residual + rebound)
+    return {"reflex.threshold_ips": max(0.0, threshold)}
+
+
+DIAZEPAM_HALF_LEVEL = 600.0  # ng/ml; model assumption placing the effect at sedating levels (Verrier 1976)
+DIAZEPAM_STEEPNESS = 3.0
+DIAZEPAM_MAX_GAIN_CUT = 0.7
+DIAZEPAM_MAX_WEAKENING = 0.1
+
+
+def _diazepam(model: Model, plasma_ng_per_ml: float) -> dict[str, float]:
+    e = hill(plasma_ng_per_ml, DIAZEPAM_HALF_LEVEL, DIAZEPAM_STEEPNESS)
+    return {
+        "reflex.gain": model.reflex.gain * (1.0 - DIAZEPAM_MAX_GAIN_CUT * e),
+        "muscle.max_force_n": model.muscle.max_force_n * (1.0 - DIAZEPAM_MAX_WEAKENING * e),
+    }
+
+
+BOTOX_FORCE_PEAK_WEEKS = 3.0  # peak weakness 2-4 weeks after injection (Hesse 1994)
+BOTOX_FORCE_SHAPE = 2.65  # rises within days, < 5 % left at 10 weeks (recovered by 8-12 weeks)
+BOTOX_SPINDLE_PEAK_WEEKS = 3.0
+BOTOX_SPINDLE_SHAPE = 1.5  # slower recovery: the spindle/fusimotor depression outlasts the weakness
+
+
+def botox_course(weeks: float, every_weeks: float, peak_weeks: float, shape: float) -> float:
+    """Combined effect (0..1) of injections at weeks 0, every_weeks, 2*every_weeks, ... <= weeks,
+    each following the same course; independent effects combine multiplicatively."""
+    remaining = 1.0
+    t = 0.0
+    while t <= weeks + 1e-12:
+        remaining *= 1.0 - gamma_course(weeks - t, peak_weeks, shape)
+        if every_weeks <= 0.0:
+            break
+        t += every_weeks
+    return 1.0 - remaining
+
+
+def _botox(
+    model: Model, weeks: float, every_weeks: float, peak_weakness: float, peak_spindle_depression: float
+) -> dict[str, float]:
+    weak = peak_weakness * botox_course(weeks, every_weeks, BOTOX_FORCE_PEAK_WEEKS, BOTOX_FORCE_SHAPE)
+    spindle = peak_spindle_depression * botox_course(weeks, every_weeks, BOTOX_SPINDLE_PEAK_WEEKS, BOTOX_SPINDLE_SHAPE)
+    return {
+        "muscle.max_force_n": model.muscle.max_force_n * (1.0 - weak),
+        "spindle.fusimotor_scale": model.spindle.fusimotor_scale * (1.0 - spindle),
+    }
+
+
+def _afo(
+    model: Model, stiffness_nm_per_deg: float, damping_nms_per_deg: float, stop_deg: float, wedge_deg: float
+) -> dict[str, float]:
+    """The AFO replaces any orthosis already on the model (one brace at a time)."""
+    return {
+        "orthosis.stiffness_nm_per_rad": stiffness_nm_per_deg / DEG,
+        "orthosis.damping_nms_per_rad": damping_nms_per_deg / DEG,
+        "orthosis.neutral_angle_rad": -wedge_deg * DEG,
+        "orthosis.stop_angle_rad": (stop_deg - wedge_deg) * DEG if math.isfinite(stop_deg) else math.inf,
+    }
+
+
+def _afo_preset(stiffness: float, damping: float, stop: float) -> Callable[..., dict[str, float]]:
+    def apply_preset(model: Model, wedge_deg: float) -> dict[str, float]:
+        return _afo(model, stiffness, damping, stop, wedge_deg)
+
+    return apply_preset
+
+
+def _stretching(model: Model, range_gain_deg: float, stiffness_drop: float) -> dict[str, float]:
+    """Passive fibre force is exponential in fibre length, so shifting its curve by
+    `range_gain_deg` toward dorsiflexion is a scale factor exp(-k * dλ/dθ * shift)."""
+    m = model.muscle
+    lam_per_rad = m.moment_arm_m / (math.cos(m.pennation_rad) * m.optimal_fibre_length_m)
+    shift = math.exp(-m.passive_exponent * lam_per_rad * range_gain_deg * DEG)
+    return {"muscle.passive_scale": max(0.2, m.passive_scale * (1.0 - stiffness_drop) * shift)}
+
+
+COOLING_Q10_CONDUCTION = 1.5  # nerve conduction slows ~4 %/°C (model assumption within reported Q10s)
+COOLING_Q10_TWITCH = 2.0  # twitch slows with muscle temperature (model assumption)
+COOLING_Q10_SPINDLE = 2.0  # spindle sensitivity falls with temperature (model assumption)
+
+
+def _cooling(model: Model, temperature_drop_c: float) -> dict[str, float]:
+    slow = temperature_drop_c / 10.0
+    return {
+        "reflex.delay_s": min(0.15, model.reflex.delay_s * COOLING_Q10_CONDUCTION**slow),
+        "muscle.electromechanical_delay_s": min(
+            0.05, model.muscle.electromechanical_delay_s * COOLING_Q10_TWITCH**slow
+        ),
+        "muscle.contraction_time_s": min(0.3, model.muscle.contraction_time_s * COOLING_Q10_TWITCH**slow),
+        "spindle.fusimotor_scale": model.spindle.fusimotor_scale / COOLING_Q10_SPINDLE**slow,
+    }
+
+
+def _rhizotomy(model: Model, fraction: float) -> dict[str, float]:
+    return {"reflex.gain": model.reflex.gain * (1.0 - fraction)}
+
+
+def _neurotomy(model: Model, fraction: float) -> dict[str, float]:
+    return {"muscle.max_force_n": model.muscle.max_force_n * (1.0 - fraction)}
+
+
+def _key(name: str, unit: str, default: float, lo: float, hi: float, doc: str) -> TreatmentKey:
+    return TreatmentKey(name, unit, default, lo, hi, doc)
+
+
+_WEDGE = _key("wedge_deg", "deg", 0.0, 0.0, 20.0, "heel wedge: shifts the AFO's neutral angle toward plantarflexion")
+_AFO_SOURCE = "Shuman & Russell Esposito 2021 (carbon AFOs 0.58-3.66 N·m/deg); physiology.md §6"
+_AFO_PATHS = (
+    "orthosis.stiffness_nm_per_rad",
+    "orthosis.damping_nms_per_rad",
+    "orthosis.neutral_angle_rad",
+    "orthosis.stop_angle_rad",
+)
+
+_ALL: tuple[Treatment, ...] = (
+    Treatment(
+        "reflex_gain_cut",
+        "generic antispastic drug: cut the reflex gain by a fraction",
+        ("reflex.gain",),
+        "convention",
+        (_key("fraction", "1", 0.3, 0.0, 1.0, "fraction of the reflex gain removed"),),
+        _reflex_gain_cut,
+    ),
+    Treatment(
+        "tizanidine",
+        "oral tizanidine: reflex gain down (dose: Emax model; time: one-compartment kinetics); passive "
+        "stiffness untouched",
+        ("reflex.gain",),
+        "Mirbagheri et al. 2010, J NeuroEng Rehabil 7:29 (-15 to -60 %, mean -25 % stretch-evoked torque); t1/2 2.5 h",
+        (
+            _key("dose_mg", "mg", 4.0, 0.0, 36.0, "single oral dose"),
+            _key("hours_after_dose", "h", 1.5, 0.0, 24.0, "time since the dose (effect peaks near 1.5 h)"),
+        ),
+        _tizanidine,
+    ),
+    Treatment(
+        "baclofen",
+        "oral baclofen: reflex threshold up with the slope (gain) unchanged, so that the reflex torque evoked "
+        "by a standard stretch (8° at 175 °/s) falls by a Hill function of the plasma level",
+        ("reflex.threshold_ips",),
+        "McLellan 1977, JNNP 40:30 (-30 % above 250, -50 % above 400 ng/ml); Mult Scler 2000 (threshold, not slope)",
+        (_key("plasma_ng_per_ml", "ng/ml", 300.0, 0.0, 1500.0, "steady plasma level"),),
+        _baclofen,
+    ),
+    Treatment(
+        "baclofen_withdrawal",
+        "stopping baclofen abruptly: the effect washes out within a day and excitability transiently "
+        "overshoots (rebound spasticity, peak ~2 days, model assumption on its size)",
+        ("reflex.threshold_ips",),
+        "McLellan 1977 (effect size); baclofen t1/2 3.5 h; rebound size and timing are model assumptions",
+        (
+            _key("days_since_stop", "days", 2.0, 0.0, 30.0, "time since the last dose"),
+            _key("plasma_ng_per_ml", "ng/ml", 300.0, 0.0, 1500.0, "steady plasma level before stopping"),
+        ),
+        _baclofen_withdrawal,
+    ),
+    Treatment(
+        "diazepam",
+        "diazepam: reflex gain down only at sedating plasma levels, with a small peripheral weakening",
+        ("reflex.gain", "muscle.max_force_n"),
+        "Verrier et al. 1976 (effect only at sedating levels); EC50 600 ng/ml, Hill 3, Emax 0.7 and 10 % "
+        "weakening are model assumptions",
+        (_key("plasma_ng_per_ml", "ng/ml", 800.0, 0.0, 3000.0, "plasma level (sedating above ~500)"),),
+        _diazepam,
+    ),
+    Treatment(
+        "botox",
+        "botulinum toxin A into the calf: max force down (onset in days, peak 2-4 weeks, recovered by 8-12 "
+        "weeks) and a longer-lasting cut in spindle/fusimotor sensitivity; optional repeat injections",
+        ("muscle.max_force_n", "spindle.fusimotor_scale"),
+        "Hesse 1994 (force to 0.6-0.8); Trompetto 2006 (vibration reflex to 0.24 at 3 weeks); Filippi 1993",
+        (
+            _key("weeks", "weeks", 3.0, 0.0, 104.0, "time since the first injection"),
+            _key("every_weeks", "weeks", 0.0, 0.0, 52.0, "repeat interval (0 = a single injection)"),
+            _key("peak_weakness", "1", 0.3, 0.0, 0.9, "fraction of max force lost at the peak"),
+            _key("peak_spindle_depression", "1", 0.6, 0.0, 0.95, "fraction of fusimotor sensitivity lost at the peak"),
+        ),
+        _botox,
+    ),
+    Treatment(
+        "afo",
+        "ankle-foot orthosis: rotational stiffness and damping about its neutral angle, an optional smooth "
+        "dorsiflexion stop, an optional heel wedge",
+        _AFO_PATHS,
+        _AFO_SOURCE,
+        (
+            _key("stiffness_nm_per_deg", "N·m/deg", 2.0, 0.0, 30.0, "rotational stiffness (carbon AFOs 0.58-3.66)"),
+            _key("damping_nms_per_deg", "N·m·s/deg", 0.0, 0.0, 0.3, "rotational damping"),
+            _key("stop_deg", "deg", math.inf, -20.0, math.inf, "dorsiflexion stop angle (inf = none)"),
+            _WEDGE,
+        ),
+        _afo,
+    ),
+    Treatment(
+        "afo_leaf_spring",
+        "posterior leaf spring AFO: flexible, no stop (1 N·m/deg)",
+        _AFO_PATHS,
+        _AFO_SOURCE,
+        (_WEDGE,),
+        _afo_preset(1.0, 0.0, math.inf),
+    ),
+    Treatment(
+        "afo_hinged_stop",
+        "hinged AFO with a dorsiflexion stop at 0° (nearly free hinge, 0.1 N·m/deg)",
+        _AFO_PATHS,
+        _AFO_SOURCE,
+        (_WEDGE,),
+        _afo_preset(0.1, 0.0, 0.0),
+    ),
+    Treatment(
+        "afo_solid",
+        "solid AFO: stiffer than any carbon AFO (8 N·m/deg, model choice), stop at 5°",
+        _AFO_PATHS,
+        _AFO_SOURCE + "; solid AFO stiffness is a model choice",
+        (_WEDGE,),
+        _afo_preset(8.0, 0.02, 5.0),
+    ),
+    Treatment(
+        "stretching",
+        "calf stretching / physical therapy: lower passive stiffness and a larger dorsiflexion range (the "
+        "passive curve shifts toward dorsiflexion); the clinical goal is >= 10° of dorsiflexion",
+        ("muscle.passive_scale",),
+        "seed articles (>= 10° dorsiflexion goal); shift and stiffness drop are model assumptions",
+        (
+            _key("range_gain_deg", "deg", 5.0, 0.0, 20.0, "shift of the passive torque-angle curve"),
+            _key("stiffness_drop", "1", 0.2, 0.0, 0.8, "fractional drop of passive fibre force"),
+        ),
+        _stretching,
+    ),
+    Treatment(
+        "cooling",
+        "cold pack on the calf: slower conduction (longer delay), slower twitch, lower spindle sensitivity",
+        (
+            "reflex.delay_s",
+            "muscle.electromechanical_delay_s",
+            "muscle.contraction_time_s",
+            "spindle.fusimotor_scale",
+        ),
+        "Lippold 1970 (cooling slows clonus); Q10 1.5 conduction, 2 twitch and spindle are model assumptions",
+        (_key("temperature_drop_c", "°C", 5.0, 0.0, 15.0, "fall of muscle and nerve temperature"),),
+        _cooling,
+    ),
+    Treatment(
+        "rhizotomy",
+        "selective dorsal rhizotomy: a fraction of the Ia afferents cut (reflex gain down)",
+        ("reflex.gain",),
+        "convention (gain scales with the afferents left)",
+        (_key("fraction", "1", 0.4, 0.0, 1.0, "fraction of dorsal rootlets cut"),),
+        _rhizotomy,
+    ),
+    Treatment(
+        "neurotomy",
+        "selective tibial neurotomy: a fraction of the motor supply to the calf cut (max force down)",
+        ("muscle.max_force_n",),
+        "convention (force scales with the motor axons left)",
+        (_key("fraction", "1", 0.5, 0.0, 0.95, "fraction of motor fascicles cut"),),
+        _neurotomy,
+    ),
+)
+
+TREATMENTS: Mapping[str, Treatment] = MappingProxyType({t.name: t for t in _ALL})
+
+
+def get(name: str) -> Treatment:
+    """The treatment called `name`, or an error listing the valid names."""
+    try:
+        return TREATMENTS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, TREATMENTS, n=2)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise TreatmentError(f"unknown treatment {name!r}; {hint}valid treatments: {', '.join(TREATMENTS)}") from None
+
+
+def apply(model: Model, name: str, **values: float) -> Model:
+    """Apply one treatment by name, e.g. ``apply(model, "botox", weeks=3)``."""
+    return get(name)(model, **values)
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, float]]:
+    """Parse ``NAME[:key=value,...]`` (the command-line form) into a name and its keys."""
+    name, _, rest = spec.strip().partition(":")
+    treatment = get(name.strip())
+    values: dict[str, float] = {}
+    for item in filter(None, (s.strip() for s in rest.split(","))):
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise TreatmentError(f"treatment {treatment.name!r}: expected key=value, got {item!r}")
+        spec_key = treatment.key(key.strip())
+        try:
+            values[spec_key.name] = float(text)
+        except ValueError:
+            raise TreatmentError(
+                f"{treatment.name}:{spec_key.name} = {text.strip()!r} is not a number; valid range "
+                f"{format_range(spec_key.lo, spec_key.hi, spec_key.unit)}"
+            ) from None
+    return treatment.name, values
+
+
+def apply_all(model: Model, specs: Iterable[str | tuple[str, Mapping[str, float]]]) -> Model:
+    """Apply treatments in order; each is ``"NAME[:key=value,...]"`` or ``(name, {key: value})``."""
+    for spec in specs:
+        name, values = parse_spec(spec) if isinstance(spec, str) else (spec[0], dict(spec[1]))
+        model = apply(model, name, **values)
+    return model
