@@ -342,7 +342,12 @@ class Orthosis(Validated):
         math.inf, "rad", -0.35, math.inf, "dorsiflexion stop angle (inf = no stop)", "convention"
     )
     stop_stiffness_nm_per_rad: float = param(
-        1000.0, "N·m/rad", 0.0, 10000.0, "stiffness of the dorsiflexion stop once engaged", "convention"
+        5000.0,
+        "N·m/rad",
+        0.0,
+        20000.0,
+        "stiffness of the dorsiflexion stop once engaged (a firm stop: 5x an examiner's hand)",
+        "model choice",
     )
     stop_width_rad: float = param(
         0.01, "rad", 0.001, 0.1, "smoothing width of the stop's engagement (keeps the step size usable)", "numerical"

@@ -370,7 +370,7 @@ class ToeLanding(Validated):
     load_fraction: float = param(
         0.6, "1", 0.1, 1.5, "share of body weight on the forefoot (early stance)", "model choice"
     )
-    rise_s: float = param(0.05, "s", 0.005, 0.5, "time for the load to build up", "model choice")
+    rise_s: float = param(0.1, "s", 0.005, 0.5, "time for the load to build up", "model choice")
     settle_s: float = param(0.2, "s", 0.0, 5.0, "swing before contact", "model choice")
 
     @property
