@@ -80,3 +80,37 @@ def test_console_script_error_has_no_traceback():
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "reflex.delay_s = 9 is outside its valid range [0.005, 0.15] s" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "spec", ["botox:weeks=3", "afo:stiffness_nm_per_deg=2", "afo:stop_deg=5", "baclofen", "tizanidine"]
+)
+def test_treatment_spellings_from_the_issue(spec, capsys):
+    assert main(["clonus-test", "--no-plot", "--json", "--treatment", spec]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["treatments"] == [spec]
+    assert payload["model"].endswith(spec)
+    assert payload["sustained"] is False  # each of these stops the severe lesion's sustained clonus
+
+
+def test_treatments_listing(capsys):
+    assert main(["treatments", "--json"]) == 0
+    listing = {t["name"]: t for t in json.loads(capsys.readouterr().out)["treatments"]}
+    assert {"baclofen", "tizanidine", "diazepam", "botox", "afo", "stretching", "cooling"} <= set(listing)
+    weeks = next(k for k in listing["botox"]["keys"] if k["name"] == "weeks")
+    assert weeks["unit"] == "weeks" and weeks["lo"] == 0.0
+    assert main(["treatments"]) == 0
+    assert "source:" in capsys.readouterr().out
+
+
+def test_bad_treatment_is_one_line(capsys):
+    assert main(["clonus-test", "--no-plot", "--treatment", "botox:week=3"]) == 2
+    err = capsys.readouterr().err
+    assert "treatment 'botox' has no key 'week'; valid keys: weeks" in err and "Traceback" not in err
+
+
+def test_tardieu_command(capsys):
+    assert main(["tardieu", "--preset", "healthy", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [s["velocity"] for s in payload["stretches"]] == ["V1", "V2", "V3"]
+    assert payload["stretches"][0]["grade"] == 0
