@@ -12,8 +12,12 @@ FIGURES = Path(__file__).resolve().parent.parent / "figures"
 def parse_args(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="a fast, coarse run (used by CI)")
-    parser.add_argument("--outdir", type=Path, default=FIGURES, help="where to write the figure and numbers")
+    parser.add_argument(
+        "--outdir", type=Path, default=None, help="where to write the figure and numbers (default figures/)"
+    )
     args = parser.parse_args()
+    if args.outdir is None:  # quick runs never overwrite the committed figures
+        args.outdir = FIGURES / "quick" if args.quick else FIGURES
     args.outdir.mkdir(parents=True, exist_ok=True)
     return args
 

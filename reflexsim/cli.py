@@ -202,6 +202,56 @@ def cmd_tardieu(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    if matplotlib.get_backend().lower() == "agg" or not _has_display():
+        raise CliError(
+            "`reflexsim explore` needs a display (set DISPLAY, e.g. under Xvfb) or Jupyter: "
+            "`%matplotlib widget` then `from reflexsim.explorer import Explorer; Explorer()`"
+        )
+    from .explorer import explore
+
+    explore(args.preset)
+    return 0
+
+
+def _has_display() -> bool:
+    import os
+
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("darwin", "win32")
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    from .animation import check_animation_path, clonus_animation, save_animation
+
+    check_animation_path(args.out)
+    base = _build_model(args.preset, args.set)
+    seconds = args.seconds
+    runs = [(base.name, simulate(base, duration_s=seconds + 1.0))]
+    if args.treatment:
+        treated = apply_all(base, args.treatment)
+        runs.append((" + ".join(args.treatment), simulate(treated, duration_s=seconds + 1.0)))
+    _, anim, frames = clonus_animation(runs, seconds=seconds, fps=args.fps, exaggerate=args.exaggerate)
+    path = save_animation(anim, args.out, fps=args.fps)
+    print(f"wrote {path} ({frames} frames at {args.fps} fps)")
+    return 0
+
+
+def cmd_experiment_list(args: argparse.Namespace) -> int:
+    from .experiments import list_experiments
+
+    for name, question in list_experiments().items():
+        print(f"{name:<22} {question}")
+    return 0
+
+
+def cmd_experiment_run(args: argparse.Namespace) -> int:
+    from .experiments import run_experiment
+
+    return run_experiment(args.name, quick=args.quick)
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     model = preset(args.preset) if args.preset else Model(name="default")
     infos = model.info()
@@ -268,6 +318,36 @@ def build_parser() -> argparse.ArgumentParser:
     _treatment_option(t)
     t.add_argument("--json", action="store_true", help="print JSON")
     t.set_defaults(func=cmd_tardieu)
+
+    e = sub.add_parser("explore", help="interactive window: sliders, presets, treatments, stretch!")
+    e.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
+    e.set_defaults(func=cmd_explore)
+
+    a = sub.add_parser("animate", help="animated ankle in clonus (GIF or MP4), optionally vs a treatment")
+    a.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
+    a.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
+    a.add_argument(
+        "--treatment",
+        action="append",
+        default=[],
+        metavar="NAME[:key=value,...]",
+        help="show the treated ankle beside the untreated one (repeatable, applied in order)",
+    )
+    a.add_argument("--out", default="clonus.gif", help="output .gif or .mp4 (default clonus.gif)")
+    a.add_argument("--seconds", type=_number("--seconds", 0.5, 30.0, "s"), default=3.0, help="simulated seconds")
+    a.add_argument("--fps", type=int, choices=range(5, 61), default=20, metavar="FPS", help="frames per second")
+    a.add_argument(
+        "--exaggerate", type=_number("--exaggerate", 1.0, 10.0, "x"), default=1.0, help="scale the drawn angle"
+    )
+    a.set_defaults(func=cmd_animate)
+
+    x = sub.add_parser("experiment", help="list or run the scripts in experiments/")
+    xsub = x.add_subparsers(dest="action", required=True)
+    xsub.add_parser("list", help="list the experiments").set_defaults(func=cmd_experiment_list)
+    xr = xsub.add_parser("run", help="run one experiment")
+    xr.add_argument("name", help="experiment name (see `reflexsim experiment list`)")
+    xr.add_argument("--quick", action="store_true", help="fast, coarse run")
+    xr.set_defaults(func=cmd_experiment_run)
 
     r = sub.add_parser("treatments", help="list the treatments with their keys, units, ranges and sources")
     r.add_argument("--json", action="store_true", help="print JSON")

@@ -126,4 +126,3 @@ def stretch_response(result: Result) -> StretchResponse:
         reflex_nm=float(result.reflex_torque_nm[window].max()),
         passive_change_nm=float(passive[-1] - passive[0]),
     )
-

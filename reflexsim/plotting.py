@@ -92,3 +92,84 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     return path
+
+
+def reflex_loop_figure(model) -> Figure:
+    """The stretch-reflex loop as a diagram: spindle → afferent → spinal cord → motoneuron →
+    muscle → ankle → spindle, with the model's delays, gain and threshold, and where each
+    treatment acts."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    m, r, s = model.muscle, model.reflex, model.spindle
+    fig = Figure(figsize=(10, 7), layout="constrained")
+    ax = fig.subplots()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 7)
+    ax.axis("off")
+    boxes = {
+        "spindle": (
+            0.3,
+            3.0,
+            "Muscle spindle (Ia)",
+            f"rate ∝ stretch velocity^{s.velocity_exponent:g}\n+ length; fusimotor ×{s.fusimotor_scale:g}",
+        ),
+        "cord": (
+            3.6,
+            5.3,
+            "Spinal cord: motoneuron pool",
+            f"gain ×{r.gain:g}, threshold {r.threshold_ips:g} imp/s\ntone {r.tone:g}; smooth recruitment",
+        ),
+        "muscle": (
+            7.0,
+            3.0,
+            "Triceps surae",
+            f"Hill muscle, F_max {m.max_force_n:.0f} N\n"
+            f"twitch {1000 * m.contraction_time_s:.0f} ms + EMD {1000 * m.electromechanical_delay_s:.0f} ms",
+        ),
+        "ankle": (
+            3.6,
+            0.5,
+            "Ankle and foot",
+            f"I = {1000 * model.foot.inertia_kg_m2:g} g·m²; passive ×{m.passive_scale:g}\n"
+            "+ = dorsiflexion (stretches the calf)",
+        ),
+    }
+    for x, y, title, body in boxes.values():
+        ax.add_patch(FancyBboxPatch((x, y), 2.7, 1.2, boxstyle="round,pad=0.08", fc="#eef3fa", ec="#34495e"))
+        ax.text(x + 1.35, y + 0.88, title, ha="center", fontsize=10, weight="bold")
+        ax.text(x + 1.35, y + 0.38, body, ha="center", va="center", fontsize=8)
+
+    def arrow(a, b, text, rad=0.0, dx=0.0, dy=0.0):
+        ax.add_patch(
+            FancyArrowPatch(
+                a, b, arrowstyle="-|>", mutation_scale=18, lw=1.6, color="#34495e", connectionstyle=f"arc3,rad={rad}"
+            )
+        )
+        ax.text((a[0] + b[0]) / 2 + dx, (a[1] + b[1]) / 2 + dy, text, ha="center", fontsize=8.5, color="#1f3a5f")
+
+    delay_ms = 1000 * r.delay_s
+    arrow((1.6, 4.3), (3.55, 5.8), f"Ia afferent\n(loop delay {delay_ms:.0f} ms in all)", rad=-0.2, dx=-0.7, dy=0.2)
+    arrow((6.4, 5.8), (8.3, 4.3), "α efferent", rad=-0.2, dx=0.6, dy=0.2)
+    arrow((8.3, 2.95), (6.35, 1.2), "force × moment arm\n(plantarflexing torque)", rad=-0.2, dx=0.8, dy=-0.2)
+    arrow((3.55, 1.2), (1.6, 2.95), "calf stretch", rad=-0.2, dx=-0.6, dy=-0.2)
+
+    treat = {
+        "cord": (4.95, 6.65, "baclofen (threshold ↑) · tizanidine, diazepam (gain ↓) · rhizotomy (input ↓)"),
+        "muscle": (9.2, 2.05, "Botox, neurotomy\n(force ↓)\ncooling (slower\ntwitch)"),
+        "spindle": (0.75, 2.5, "Botox, cooling\n(sensitivity ↓)"),
+        "ankle": (4.95, 0.1, "AFO (stiffness, stop, heel wedge) · stretching (passive ↓)"),
+    }
+    for x, y, text in treat.values():
+        ax.text(x, y, text, ha="center", fontsize=8, style="italic", color="#8e44ad")
+    ax.text(
+        4.95,
+        3.6,
+        f"{model.name}\nclonus = the loop's delay + slow twitch\noscillating when gain is high enough",
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="0.3",
+    )
+    ax.text(0.05, 6.85, "where treatments act", fontsize=8, style="italic", color="#8e44ad")
+    return fig

@@ -1,0 +1,122 @@
+"""An animated side view of the ankle beating in clonus, with the angle and EMG-like traces.
+
+    reflexsim animate --preset severe --out clonus.gif
+    reflexsim animate --preset severe --treatment botox:weeks=3 --out compare.gif   # side by side
+
+Written as GIF with Pillow (which matplotlib already needs) or MP4 where ffmpeg exists. Drawn on
+plain matplotlib Figures, so no display is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib import animation
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+from .errors import ReflexsimError
+from .simulation import Result
+
+SHANK_M = 0.40
+# Foot outline in the foot's frame (m): x forward from the ankle, y up; heel, sole, toes, instep.
+FOOT_OUTLINE = np.array([[-0.06, -0.02], [-0.05, -0.07], [0.17, -0.075], [0.18, -0.045], [0.04, 0.01]])
+RELAXED_RGB = np.array(to_rgb("#c9a38a"))
+ACTIVE_RGB = np.array(to_rgb("#c0392b"))
+
+
+def _foot_xy(angle_rad: float) -> np.ndarray:
+    """Foot outline rotated about the ankle: dorsiflexion (positive) lifts the toes."""
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    return FOOT_OUTLINE @ np.array([[c, s], [-s, c]])
+
+
+def clonus_animation(
+    runs: Sequence[tuple[str, Result]],
+    *,
+    seconds: float = 3.0,
+    fps: int = 20,
+    start_s: float | None = None,
+    exaggerate: float = 1.0,
+) -> tuple[Figure, animation.FuncAnimation, int]:
+    """Build the animation of one or more runs side by side (same time axis).
+
+    Returns (figure, animation, number of frames). Each frame advances 1/fps s of simulated
+    time, starting 0.1 s before the stretch unless `start_s` is given. `exaggerate` scales the
+    drawn foot angle (not the traces) so that a few degrees of clonus are visible on a slide.
+    """
+    if not runs:
+        raise ReflexsimError("clonus_animation needs at least one run")
+    first = runs[0][1]
+    t0 = max(0.0, first.events.stretch_start_s - 0.1) if start_s is None else start_s
+    t1 = min(t0 + seconds, min(r.time_s[-1] for _, r in runs))
+    frames = max(1, round((t1 - t0) * fps))
+    times = t0 + np.arange(frames) / fps
+
+    n = len(runs)
+    fig = Figure(figsize=(4.2 * n, 5.0), layout="constrained")
+    grid = fig.add_gridspec(3, n, height_ratios=(2.2, 1.0, 1.0))
+    artists = []
+    for col, (label, result) in enumerate(runs):
+        ax = fig.add_subplot(grid[0, col])
+        ax.set_xlim(-0.15, 0.25)
+        ax.set_ylim(-0.15, SHANK_M + 0.03)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(label if exaggerate == 1.0 else f"{label} (drawing ×{exaggerate:g})", fontsize=10)
+        ax.plot([0, 0], [0, SHANK_M], color="0.35", lw=6, solid_capstyle="round")  # shank
+        (foot,) = ax.fill(*_foot_xy(0.0).T, color="0.55")
+        (calf,) = ax.plot([], [], lw=8, solid_capstyle="round")
+        clock = ax.text(0.24, SHANK_M, "", ha="right", va="top", fontsize=8)
+        window = (result.time_s >= t0) & (result.time_s <= t1)
+        ax_angle = fig.add_subplot(grid[1, col])
+        ax_angle.plot(result.time_s[window], result.angle_deg[window], lw=1)
+        ax_angle.set_ylabel("angle (°)", fontsize=8)
+        ax_emg = fig.add_subplot(grid[2, col], sharex=ax_angle)
+        ax_emg.plot(result.time_s[window], result.excitation[window], color="C3", lw=0.8)
+        ax_emg.set_ylabel("EMG-like", fontsize=8)
+        ax_emg.set_xlabel("time (s)", fontsize=8)
+        cursors = [a.axvline(t0, color="k", lw=0.8) for a in (ax_angle, ax_emg)]
+        artists.append((result, foot, calf, clock, cursors))
+
+    def draw(frame: int):
+        changed = []
+        t = times[frame]
+        for result, foot, calf, clock, cursors in artists:
+            k = min(round(t / result.dt_s), len(result.time_s) - 1)
+            xy = _foot_xy(exaggerate * result.angle_rad[k])
+            foot.set_xy(xy)
+            heel = xy[0]
+            calf.set_data([-0.03, heel[0] + 0.005], [SHANK_M * 0.75, heel[1] + 0.02])  # behind the shank
+            act = min(1.0, result.activation[k] / 0.3)  # a third of full activation shows as fully red
+            calf.set_color(RELAXED_RGB + act * (ACTIVE_RGB - RELAXED_RGB))
+            clock.set_text(f"t = {t:.2f} s")
+            for cursor in cursors:
+                cursor.set_xdata([t, t])
+            changed += [foot, calf, clock, *cursors]
+        return changed
+
+    anim = animation.FuncAnimation(fig, draw, frames=frames, interval=1000 / fps, blit=False)
+    return fig, anim, frames
+
+
+def check_animation_path(path: str | Path) -> Path:
+    """The output path, if its format can be written here (.gif always, .mp4 with ffmpeg)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".gif", ".mp4"):
+        raise ReflexsimError(f"animation file {str(path)!r} must end in .gif or .mp4")
+    if suffix == ".mp4" and not animation.FFMpegWriter.isAvailable():
+        raise ReflexsimError("writing .mp4 needs ffmpeg on the PATH; write a .gif instead")
+    return path
+
+
+def save_animation(anim: animation.FuncAnimation, path: str | Path, fps: int = 20, dpi: int = 70) -> Path:
+    """Write .gif (Pillow) or .mp4 (ffmpeg, if installed)."""
+    path = check_animation_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = animation.PillowWriter(fps=fps) if path.suffix.lower() == ".gif" else animation.FFMpegWriter(fps=fps)
+    anim.save(str(path), writer=writer, dpi=dpi)
+    return path

@@ -1,0 +1,198 @@
+"""An interactive clonus-test explorer for the classroom (matplotlib widgets).
+
+    reflexsim explore                 # a window (needs a display)
+    >>> %matplotlib widget            # in Jupyter (ipympl), then:
+    >>> from reflexsim.explorer import Explorer; Explorer().figure
+
+Sliders change the reflex loop (gain, threshold, delay, twitch, foot inertia, passive
+stiffness) and the treatments (medication, Botox weeks, AFO stiffness and stop, heel wedge);
+each change reruns the clonus test and redraws the angle and EMG-like traces and the numbers.
+Every callback is a plain method, so the explorer can be driven programmatically (tests do).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .metrics import ClonusMetrics, clonus_metrics
+from .params import Model
+from .presets import PRESETS, preset
+from .protocols import ClonusTest
+from .simulation import Result, simulate
+from .treatments import apply
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+MEDICATIONS = ("none", "baclofen", "tizanidine", "diazepam")
+DURATION_S = 12.0  # long enough to grade clonus > 10 s (SCATS 3, Tardieu 4)
+
+
+@dataclass(frozen=True)
+class Control:
+    """One slider: what it sets, its label and range in the units shown to the user."""
+
+    key: str
+    label: str
+    lo: float
+    hi: float
+    path: str | None = None  # model parameter it sets (None: a treatment control)
+    to_si: float = 1.0  # multiply the shown value by this to get the parameter's SI value
+
+
+CONTROLS = (
+    Control("gain", "reflex gain (×healthy)", 0.0, 15.0, "reflex.gain"),
+    Control("threshold", "threshold (imp/s)", 50.0, 200.0, "reflex.threshold_ips"),
+    Control("delay", "loop delay (ms)", 10.0, 100.0, "reflex.delay_s", 1e-3),
+    Control("twitch", "twitch time (ms)", 50.0, 200.0, "muscle.contraction_time_s", 1e-3),
+    Control("inertia", "foot inertia (g·m²)", 8.0, 50.0, "foot.inertia_kg_m2", 1e-3),
+    Control("passive", "passive stiffness (×)", 0.5, 3.0, "muscle.passive_scale"),
+    Control("botox", "Botox: weeks since injection (0 = none)", 0.0, 16.0),
+    Control("afo", "AFO stiffness (N·m/deg)", 0.0, 4.0),
+    Control("stop", "AFO stop (deg; 20 = none)", -5.0, 20.0),
+    Control("wedge", "heel wedge (deg)", 0.0, 10.0),
+)
+_NO_STOP_DEG = 20.0
+
+
+def model_from_settings(preset_name: str, values: dict[str, float], medication: str) -> Model:
+    """The model the explorer's controls describe: a preset, slider overrides, then treatments."""
+    model = preset(preset_name)
+    overrides = {c.path: values[c.key] * c.to_si for c in CONTROLS if c.path is not None}
+    model = model.with_values(overrides, name=preset_name)
+    if medication != "none":
+        model = apply(model, medication)
+    if values["botox"] > 0.0:
+        model = apply(model, "botox", weeks=values["botox"])
+    if values["afo"] > 0.0 or values["stop"] < _NO_STOP_DEG or values["wedge"] > 0.0:
+        stop = math.inf if values["stop"] >= _NO_STOP_DEG else values["stop"]
+        model = apply(model, "afo", stiffness_nm_per_deg=values["afo"], stop_deg=stop, wedge_deg=values["wedge"])
+    return model
+
+
+def preset_values(preset_name: str) -> dict[str, float]:
+    """Slider positions that reproduce a preset without treatment."""
+    model = PRESETS[preset_name]
+    values = {c.key: model.get(c.path) / c.to_si for c in CONTROLS if c.path is not None}
+    values.update(botox=0.0, afo=0.0, stop=_NO_STOP_DEG, wedge=0.0)
+    return values
+
+
+class Explorer:
+    """The explorer's figure and state. `figure` is a matplotlib Figure with live widgets."""
+
+    def __init__(self, preset_name: str = "severe", *, figure: Figure | None = None) -> None:
+        import matplotlib.pyplot as plt
+        from matplotlib.widgets import Button, RadioButtons, Slider
+
+        self.preset_name = preset_name
+        self.medication = "none"
+        self.values = preset_values(preset_name)
+        self.protocol = ClonusTest()
+        self.last_update_ms = math.nan
+        self.last_compute_ms = math.nan
+        self.result: Result | None = None
+        self.metrics: ClonusMetrics | None = None
+        self._updating = False
+
+        fig = figure if figure is not None else plt.figure(figsize=(12, 7.5))
+        self.figure = fig
+        self.ax_angle = fig.add_axes((0.06, 0.58, 0.56, 0.36))
+        self.ax_emg = fig.add_axes((0.06, 0.30, 0.56, 0.22), sharex=self.ax_angle)
+        self.ax_text = fig.add_axes((0.06, 0.02, 0.56, 0.2))
+        self.ax_text.axis("off")
+        (self.angle_line,) = self.ax_angle.plot([], [], lw=1.2)
+        (self.emg_line,) = self.ax_emg.plot([], [], color="C3", lw=0.8)
+        self.ax_angle.set_ylabel("ankle angle (°)")
+        self.ax_emg.set_ylabel("EMG-like drive")
+        self.ax_emg.set_xlabel("time (s)")
+        self.ax_angle.set_xlim(0, DURATION_S)
+        self.ax_emg.set_ylim(-0.02, 1.02)
+        self.text = self.ax_text.text(0.0, 1.0, "", va="top", family="monospace", fontsize=10)
+
+        self.sliders: dict[str, Slider] = {}
+        for i, c in enumerate(CONTROLS):
+            ax = fig.add_axes((0.76, 0.95 - 0.05 * i, 0.17, 0.03))
+            slider = Slider(ax, c.label, c.lo, c.hi, valinit=self.values[c.key])
+            slider.label.set_fontsize(8)
+            slider.on_changed(lambda value, key=c.key: self.set_value(key, value))
+            self.sliders[c.key] = slider
+        self.preset_buttons = RadioButtons(fig.add_axes((0.66, 0.18, 0.12, 0.2)), list(PRESETS))
+        self.preset_buttons.set_active(list(PRESETS).index(preset_name))
+        self.preset_buttons.on_clicked(self.set_preset)
+        self.medication_buttons = RadioButtons(fig.add_axes((0.80, 0.18, 0.14, 0.2)), list(MEDICATIONS))
+        self.medication_buttons.on_clicked(self.set_medication)
+        self.stretch_button = Button(fig.add_axes((0.66, 0.05, 0.28, 0.08)), "stretch!")
+        self.stretch_button.on_clicked(lambda _event: self.update())
+        self.update()
+
+    # --- callbacks (also the programmatic interface) ------------------------------------------
+
+    def set_value(self, key: str, value: float) -> None:
+        self.values[key] = float(value)
+        if not self._updating:
+            self.update()
+
+    def set_medication(self, label: str) -> None:
+        self.medication = label
+        self.update()
+
+    def set_preset(self, label: str) -> None:
+        """Move every slider to the preset's values (one redraw, not one per slider)."""
+        self.preset_name = label
+        self.values = preset_values(label)
+        self._updating = True
+        try:
+            for key, slider in self.sliders.items():
+                slider.set_val(self.values[key])
+        finally:
+            self._updating = False
+        self.update()
+
+    def model(self) -> Model:
+        return model_from_settings(self.preset_name, self.values, self.medication)
+
+    def update(self) -> None:
+        """Rerun the clonus test with the current settings and redraw.
+
+        `last_compute_ms` is the simulation and grading time; `last_update_ms` adds updating the
+        artists (the canvas itself redraws when the GUI is idle)."""
+        t0 = time.perf_counter()
+        model = self.model()
+        try:
+            result = simulate(model, self.protocol, duration_s=DURATION_S)
+        except Exception as err:  # an impossible setting is shown, not raised, in a live window
+            self.text.set_text(f"cannot simulate this setting:\n{err}")
+            self.figure.canvas.draw_idle()
+            return
+        metrics = clonus_metrics(result)
+        self.last_compute_ms = 1000.0 * (time.perf_counter() - t0)
+        self.result, self.metrics = result, metrics
+        self.angle_line.set_data(result.time_s, result.angle_deg)
+        self.emg_line.set_data(result.time_s, result.excitation)
+        self.ax_angle.set_ylim(result.angle_deg.min() - 1.0, result.angle_deg.max() + 1.0)
+        self.text.set_text(self._numbers(model.name, metrics))
+        self.last_update_ms = 1000.0 * (time.perf_counter() - t0)
+        self.figure.canvas.draw_idle()
+
+    @staticmethod
+    def _numbers(name: str, m: ClonusMetrics) -> str:
+        freq = "—" if math.isnan(m.frequency_hz) else f"{m.frequency_hz:.2f} Hz"
+        duration = f"≥ {m.duration_s:.1f} s" if m.ongoing else f"{m.duration_s:.1f} s"
+        return (
+            f"{name}\n"
+            f"beats {m.beats:3d}   frequency {freq}   clonus {duration}\n"
+            f"SCATS {m.scats}   Tardieu {m.tardieu}   peak-to-peak {m.peak_to_peak_deg:.1f}°"
+        )
+
+
+def explore(preset_name: str = "severe") -> Explorer:
+    """Open the explorer in a window (blocks until it is closed) or in a Jupyter widget."""
+    import matplotlib.pyplot as plt
+
+    explorer = Explorer(preset_name)
+    plt.show()
+    return explorer
