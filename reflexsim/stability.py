@@ -1,0 +1,765 @@
+"""Linear stability of the stretch-reflex loop: operating point, linearisation, characteristic
+roots and the Hopf boundary (the reflex gain at which clonus sets in for small perturbations).
+
+The model is the delay system ``x'(t) = f(x(t), u(t - D))`` with state
+``x = (theta, omega, activation, activation_rate)``, pool excitation ``u = g(x)`` and loop delay
+``D = reflex.delay_s + muscle.electromechanical_delay_s`` (see docs/numerics.md). Around the hold
+phase's equilibrium it becomes ``x' = A0 x + A1 x(t - D)``. Both matrices are finite differences
+of the compiled component functions the simulator integrates (``kernel.rhs``,
+``kernel.spindle_rate``, ``kernel.pool_excitation``), so the analysis cannot drift from the model.
+The characteristic roots (``det(sI - A0 - A1 e^{-sD}) = 0``) come from a Chebyshev pseudospectral
+discretisation of the delay system's infinitesimal generator (Breda, Maset & Vermiglio 2005, SIAM
+J Sci Comput 27:482), each refined by Newton's method on the characteristic equation.
+
+The result is a small-amplitude statement. The spindle's rectified power law ``v^0.6`` and the
+motoneuron recruitment are smoothed in the kernel, so the derivatives exist, but their values at
+rest are set by the smoothing widths; finite clonic beats see a different (describing-function)
+gain. docs/stability.md explains this and reports how the linear boundary compares with the
+simulated onset of clonus.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg, optimize
+
+from . import kernel
+from .errors import ParameterError, ReflexsimError, SimulationError
+from .params import Model, describe
+from .protocols import ClonusTest
+
+DEFAULT_HOLD_TORQUE_NM = ClonusTest().hold_torque_nm  # the clonus test's held dorsiflexing pressure
+DEFAULT_N_CHEBYSHEV = 20  # collocation intervals on [-D, 0]; see docs/stability.md for convergence
+DEFAULT_N_ROOTS = 6  # rightmost roots (counting conjugates) refined and reported
+GAIN_RANGE = (describe("reflex.gain").lo, describe("reflex.gain").hi)  # the parameter's valid range
+DEFAULT_GAIN_SCAN_POINTS = 41  # the critical-gain search samples the gain range every 0.5 first
+
+N_STATES = 4  # theta, omega, activation, activation_rate
+STATE_NAMES = ("theta", "omega", "activation", "activation_rate")
+FD_RELATIVE_STEP = 1e-5  # central-difference step as a fraction of each variable's scale
+FD_TOLERANCE = 1e-6  # largest accepted relative disagreement of the (h, 2h) and (2h, 4h) estimates
+_SATURATION_DRIVE = 0.01  # width of the kernel's smooth saturation of the pool drive (full recruitment = 1)
+_EQUILIBRIUM_TOLERANCE_NM = 1e-6  # torque residual accepted at the operating point
+_SCAN_ANGLES = 721  # grid over +-90 deg on which equilibria are counted (0.25 deg apart)
+_NEWTON_MAX_ITER = 50
+_NEWTON_RTOL = 1e-13
+_ROOT_RESIDUAL_TOL = 1e-9  # largest accepted relative smallest singular value at a refined root
+_APPROX_SHIFT_TOL = 1e-3  # largest Newton correction of the rightmost root, relative to |s| + 1/D
+_SAME_ROOT_RTOL = 1e-7  # two refined roots closer than this (relative to |s| + 1/D) are one root
+_CANDIDATES_PER_ROOT = 4  # at most this many approximations are refined per requested root
+
+
+# ---------------------------------------------------------------------------------------------
+# Operating point
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """The hold phase's equilibrium: the foot at rest with the reflex loop in steady state.
+
+    `activation` equals `excitation` there (the twitch filter has unit DC gain); both are given
+    because one is the muscle state and the other the motoneuron-pool output. `equilibria` counts
+    the torque balance's roots within +-90 deg (1 = unique); `angle_rad` is the one
+    ``kernel.equilibrium_angle`` finds, which is where the simulator starts a held-torque run.
+    """
+
+    hold_torque_nm: float
+    angle_rad: float
+    activation: float
+    excitation: float
+    ia_rate_ips: float
+    threshold_ips: float
+    above_threshold: bool
+    equilibria: int
+
+    @property
+    def angle_deg(self) -> float:
+        return math.degrees(self.angle_rad)
+
+
+def _check_model(model: Model) -> None:
+    if not isinstance(model, Model):
+        raise ParameterError(f"model must be a reflexsim Model (e.g. reflexsim.preset('severe')), got {model!r}")
+
+
+def _check_hold_torque(hold_torque_nm: float) -> float:
+    try:
+        tau = float(hold_torque_nm)
+    except (TypeError, ValueError):
+        raise ParameterError(f"hold_torque_nm = {hold_torque_nm!r} is not a number of N·m") from None
+    if not math.isfinite(tau):
+        raise ParameterError(f"hold_torque_nm = {hold_torque_nm!r} must be a finite torque in N·m")
+    return tau
+
+
+def _torque_balance(p: np.ndarray, d: np.ndarray, theta: float, tau_ext: float) -> float:
+    return kernel.static_torque(p, d, theta, kernel.steady_activation(p, d, theta)) + tau_ext
+
+
+def operating_point(model: Model, hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM) -> OperatingPoint:
+    """Equilibrium under a constant dorsiflexing `hold_torque_nm` (N·m), reflex in steady state.
+
+    Uses the kernel's own `equilibrium_angle`, `steady_activation` and `static_torque`, so it is
+    the state a simulation under that torque rests in. Raises `SimulationError` if no angle
+    within +-90 deg balances the torque.
+    """
+    _check_model(model)
+    tau = _check_hold_torque(hold_torque_nm)
+    p = model.pack()
+    d = kernel.derive(p)
+    theta = float(kernel.equilibrium_angle(p, d, tau))
+    if math.isnan(theta):
+        raise SimulationError(
+            f"no ankle angle within ±90° balances hold_torque_nm = {tau:g} N·m with the reflex in steady "
+            "state; lower the torque or check the parameters (`reflexsim params` lists the ranges)"
+        )
+    edge = 0.5 * math.pi - 1e-6
+    grid = np.linspace(-edge, edge, _SCAN_ANGLES)
+    balance = np.array([_torque_balance(p, d, th, tau) for th in grid])
+    equilibria = max(1, int(np.count_nonzero(np.diff(np.sign(balance)) != 0)))
+    rate = float(kernel.spindle_rate(p, d, theta, 0.0))
+    return OperatingPoint(
+        hold_torque_nm=tau,
+        angle_rad=theta,
+        activation=float(kernel.steady_activation(p, d, theta)),
+        excitation=float(kernel.pool_excitation(p, rate)),
+        ia_rate_ips=rate,
+        threshold_ips=model.reflex.threshold_ips,
+        above_threshold=rate > model.reflex.threshold_ips,
+        equilibria=equilibria,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Linearisation
+
+
+@dataclass(frozen=True, eq=False)
+class Linearisation:
+    """``x' = A0 x + A1 x(t - D)`` around an operating point, with ``A1 = b c^T`` (rank one).
+
+    `input_gain` (b) is df/du, how the delayed pool excitation drives the state derivatives;
+    `feedback_gain` (c) is dg/dx, the small-signal reflex gain from state to excitation (nonzero
+    for theta, in 1/rad, and omega, in s/rad). `fd_relative_error` estimates the finite
+    differences' relative error (estimates from steps h and 2h against 2h and 4h, scaled variables).
+    """
+
+    operating_point: OperatingPoint
+    delay_s: float
+    a0: np.ndarray
+    a1: np.ndarray
+    input_gain: np.ndarray
+    feedback_gain: np.ndarray
+    state_scales: np.ndarray
+    fd_relative_error: float
+    inertia_kg_m2: float
+
+    @property
+    def stiffness_nm_per_rad(self) -> float:
+        """Joint stiffness at the operating point with the reflex loop open (-I dω'/dθ)."""
+        return float(-self.a0[1, 0] * self.inertia_kg_m2)
+
+    @property
+    def damping_nms_per_rad(self) -> float:
+        """Joint damping at the operating point, passive plus muscle force-velocity (-I dω'/dω)."""
+        return float(-self.a0[1, 1] * self.inertia_kg_m2)
+
+    def loop_transfer(self, frequency_hz: np.ndarray | float) -> np.ndarray:
+        """Open-loop frequency response L(i 2π f) = -c^T (sI - A0)^{-1} b e^{-sD}.
+
+        Negative-feedback convention of physiology.md §7: the loop is on its stability boundary
+        where L = -1 (|L| = 1 at phase -180°).
+        """
+        f = np.atleast_1d(np.asarray(frequency_hz, dtype=float))
+        eye = np.eye(N_STATES)
+        out = np.empty(f.shape, dtype=complex)
+        for i, fi in enumerate(f):
+            s = 2j * math.pi * fi
+            out[i] = (
+                -self.feedback_gain @ np.linalg.solve(s * eye - self.a0, self.input_gain) * np.exp(-s * self.delay_s)
+            )
+        return out
+
+
+def _torque_row(hold_torque_nm: float) -> tuple[int, float, float, float, float, float]:
+    """A protocol segment row (kernel.segment_row layout) holding a constant external torque."""
+    return (kernel.MODE_TORQUE, 0.0, hold_torque_nm, 0.0, 0.0, 0.0)
+
+
+def _state_scales(model: Model) -> tuple[np.ndarray, float]:
+    """How far each state variable, and the Ia rate, must move before the right-hand side bends
+    noticeably; finite-difference steps are a small fraction of these.
+
+    theta: the steepest exponential or Gaussian of the tissues, and the orthosis stop's width;
+    omega: the spindle's velocity smoothing and the force-velocity curve; activation and its rate
+    enter linearly (scales 1 and 1/twitch time); Ia rate: the recruitment width, and the rate
+    change that moves the drive across the smooth saturation at full recruitment.
+    """
+    m, j, sp, o = model.muscle, model.joint, model.spindle, model.orthosis
+    fibre_m_per_rad = m.moment_arm_m / math.cos(m.pennation_rad)
+    lam_per_rad = fibre_m_per_rad / m.optimal_fibre_length_m
+    theta_scales = [
+        1.0,
+        1.0 / j.pf_end_rate_per_rad,
+        1.0 / (m.passive_exponent * lam_per_rad),
+        m.fl_width / lam_per_rad,
+    ]
+    if o.stop_angle_rad < kernel.ANGLE_LIMIT_RAD:
+        theta_scales.append(o.stop_width_rad)
+    omega_scale = min(sp.velocity_smoothing_m_per_s / fibre_m_per_rad, m.max_shortening_velocity_per_s / lam_per_rad)
+    scales = np.array([min(theta_scales), omega_scale, 1.0, 1.0 / m.contraction_time_s])
+    r = model.reflex
+    rate_scale = min(r.recruitment_width_ips, _SATURATION_DRIVE / max(r.gain * r.drive_per_ips, 1e-300))
+    return scales, rate_scale
+
+
+def _central(fun, x: float, h: float):
+    """Central difference at steps h and 2h combined as 2 D(h) - D(2h): this cancels the O(h)
+    error a C1 join leaves (the force-velocity curve at v = 0) and keeps O(h²) for smooth terms."""
+    d1 = (fun(x + h) - fun(x - h)) / (2.0 * h)
+    d2 = (fun(x + 2.0 * h) - fun(x - 2.0 * h)) / (4.0 * h)
+    return 2.0 * d1 - d2
+
+
+def _differences(
+    model: Model, op: OperatingPoint, scales: np.ndarray, rate_scale: float, rel: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A0 = df/dx, b = df/du and c = dg/dx at the operating point by central differences with
+    steps `rel` times each variable's scale. g = pool_excitation(spindle_rate(theta, omega)) is
+    differenced factor by factor, each over its own scale."""
+    p = model.pack()
+    d = kernel.derive(p)
+    samples, row = np.zeros(1), _torque_row(op.hold_torque_nm)
+    x0 = np.array([op.angle_rad, 0.0, op.activation, 0.0])
+    u0 = op.excitation
+
+    def f(x: np.ndarray, u: float) -> np.ndarray:
+        return np.array(kernel.rhs(p, d, samples, row, 0.0, 0.0, x[0], x[1], x[2], x[3], u))
+
+    a0 = np.empty((N_STATES, N_STATES))
+    for k in range(N_STATES):
+        e = np.zeros(N_STATES)
+        e[k] = 1.0
+        a0[:, k] = _central(lambda t, e=e: f(x0 + t * e, u0), 0.0, rel * scales[k])
+    b = _central(lambda u: f(x0, u), u0, rel)  # u in [0, 1] enters linearly
+    rate0 = kernel.spindle_rate(p, d, x0[0], 0.0)
+    dpool = _central(lambda r: kernel.pool_excitation(p, r), rate0, rel * rate_scale)
+    drate_dtheta = _central(lambda th: kernel.spindle_rate(p, d, th, 0.0), x0[0], rel * scales[0])
+    drate_domega = _central(lambda w: kernel.spindle_rate(p, d, x0[0], w), 0.0, rel * scales[1])
+    c = np.array([dpool * drate_dtheta, dpool * drate_domega, 0.0, 0.0])
+    return a0, b, c
+
+
+def _relative_difference(pairs: Sequence[tuple[np.ndarray, np.ndarray]], scales: np.ndarray) -> float:
+    """max |M - M2| / max |M| over all the (M, M2) pairs, in scaled variables (S^-1 M S), where
+    entry errors translate into root errors."""
+
+    def scaled(m: np.ndarray) -> np.ndarray:
+        return m * scales[np.newaxis, :] / scales[:, np.newaxis]
+
+    norm = max(float(np.max(np.abs(scaled(m1)))) for m1, _ in pairs)
+    diff = max(float(np.max(np.abs(scaled(m1) - scaled(m2)))) for m1, m2 in pairs)
+    return diff / norm if norm > 0 else 0.0
+
+
+def linearise(model: Model, hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM) -> Linearisation:
+    """Linearise the model around the hold equilibrium by central finite differences of the
+    compiled right-hand side, spindle and motoneuron-pool functions.
+
+    Steps h are ``FD_RELATIVE_STEP`` times a per-variable scale (`_state_scales`); central
+    differences at h and 2h are extrapolated (`_central`), and everything is recomputed from 2h
+    and 4h: a disagreement above ``FD_TOLERANCE`` means the operating point sits on a kink finer
+    than the step, and raises `SimulationError`.
+
+    Non-smooth terms: the kernel rectifies lengthening velocity with a smooth max of width
+    ``spindle.velocity_smoothing_m_per_s`` (slope 1/2 at rest) and recruits motoneurons with a
+    softplus of width ``reflex.recruitment_width_ips``; the force-velocity curve is C1 at zero
+    velocity. So the derivatives at rest exist, and they are the loop's gain for perturbations
+    small against those widths; larger beats see an amplitude-dependent gain (docs/stability.md).
+    """
+    op = operating_point(model, hold_torque_nm)
+    p = model.pack()
+    d = kernel.derive(p)
+    inertia = model.foot.inertia_kg_m2
+    rest = kernel.rhs(
+        p,
+        d,
+        np.zeros(1),
+        _torque_row(op.hold_torque_nm),
+        0.0,
+        0.0,
+        op.angle_rad,
+        0.0,
+        op.activation,
+        0.0,
+        op.excitation,
+    )
+    if abs(rest[1]) * inertia > _EQUILIBRIUM_TOLERANCE_NM:
+        raise SimulationError(
+            f"the operating point at {op.angle_deg:.4f}° is not at rest (torque residual {rest[1] * inertia:.3g} N·m); "
+            "the model's equilibrium could not be resolved"
+        )
+    scales, rate_scale = _state_scales(model)
+    a0, b, c = _differences(model, op, scales, rate_scale, FD_RELATIVE_STEP)
+    a0_2h, b_2h, c_2h = _differences(model, op, scales, rate_scale, 2.0 * FD_RELATIVE_STEP)
+    a1, a1_2h = np.outer(b, c), np.outer(b_2h, c_2h)
+    err = _relative_difference([(a0, a0_2h), (a1, a1_2h)], scales)
+    if not err <= FD_TOLERANCE:
+        raise SimulationError(
+            f"the finite-difference linearisation at {op.angle_deg:.4f}° is unreliable (steps h and 2h differ by "
+            f"{err:.2g} relative): the operating point sits on a kink of the model"
+        )
+    for arr in (a0, a1, b, c, scales):
+        arr.setflags(write=False)
+    return Linearisation(
+        operating_point=op,
+        delay_s=model.reflex.delay_s + model.muscle.electromechanical_delay_s,
+        a0=a0,
+        a1=a1,
+        input_gain=b,
+        feedback_gain=c,
+        state_scales=scales,
+        fd_relative_error=err,
+        inertia_kg_m2=inertia,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Characteristic roots of x' = A0 x + A1 x(t - D)
+
+
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """Rightmost characteristic roots of ``x' = A0 x + A1 x(t - D)`` (1/s), rightmost first.
+
+    `roots` are Newton-refined; `approximations` are the pseudospectral eigenvalues they were
+    refined from (same order), so ``abs(roots - approximations)`` is the discretisation error.
+    `frequency_hz` is Im/2π of the rightmost complex pair (NaN if no complex root was found) and
+    `oscillation_growth_per_s` its real part; `decay_rate_per_s` is -max Re over all roots
+    (negative when unstable). `residual` is the largest smallest-singular-value of the
+    characteristic matrix at the roots, relative to its scale.
+    """
+
+    roots: np.ndarray
+    approximations: np.ndarray
+    delay_s: float
+    n_chebyshev: int
+    stable: bool
+    decay_rate_per_s: float
+    frequency_hz: float
+    oscillation_growth_per_s: float
+    residual: float
+
+    @property
+    def rightmost(self) -> complex:
+        return complex(self.roots[0])
+
+
+def characteristic_matrix(a0: np.ndarray, a1: np.ndarray, delay_s: float, s: complex) -> np.ndarray:
+    """Δ(s) = sI - A0 - A1 e^{-sD}: singular exactly at the characteristic roots."""
+    return s * np.eye(a0.shape[0]) - a0 - a1 * np.exp(-s * delay_s)
+
+
+def chebyshev_differentiation(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Chebyshev extremal points x_j = cos(jπ/n), j = 0..n, and the matrix that differentiates a
+    polynomial through them (Trefethen, Spectral Methods in MATLAB, 2000, `cheb`)."""
+    x = np.cos(np.pi * np.arange(n + 1) / n)
+    c = np.ones(n + 1)
+    c[0] = c[-1] = 2.0
+    c *= (-1.0) ** np.arange(n + 1)
+    dx = x[:, np.newaxis] - x[np.newaxis, :]
+    dm = np.outer(c, 1.0 / c) / (dx + np.eye(n + 1))
+    dm -= np.diag(dm.sum(axis=1))
+    return x, dm
+
+
+def generator_matrix(a0: np.ndarray, a1: np.ndarray, delay_s: float, n_chebyshev: int) -> np.ndarray:
+    """Pseudospectral discretisation of the DDE's infinitesimal generator (Breda, Maset &
+    Vermiglio 2005): the history on [-D, 0] is a polynomial through n + 1 Chebyshev points
+    θ_j = D (x_j - 1) / 2; its derivative is collocated at θ_1..θ_n and the DDE itself at θ_0 = 0.
+    The eigenvalues approximate the rightmost characteristic roots with spectral accuracy."""
+    m = a0.shape[0]
+    _, dm = chebyshev_differentiation(n_chebyshev)
+    big = np.zeros((m * (n_chebyshev + 1), m * (n_chebyshev + 1)))
+    big[:m, :m] = a0
+    big[:m, -m:] += a1
+    big[m:, :] = np.kron((2.0 / delay_s) * dm[1:, :], np.eye(m))
+    return big
+
+
+def _newton(a0: np.ndarray, a1: np.ndarray, delay_s: float, s: complex) -> tuple[complex, bool]:
+    """Newton on log det Δ(s): s <- s - 1 / tr(Δ(s)^{-1} Δ'(s)), Δ'(s) = I + D A1 e^{-sD}
+    (Jacobi's formula; quadratic for a simple root, free of det's overflow). At a multiple root
+    the step stalls in rounding noise; the root is then accepted on its residual."""
+    eye = np.eye(a0.shape[0])
+    for _ in range(_NEWTON_MAX_ITER):
+        delta = characteristic_matrix(a0, a1, delay_s, s)
+        ddelta = eye + delay_s * a1 * np.exp(-s * delay_s)
+        try:
+            t = np.trace(np.linalg.solve(delta, ddelta))
+        except np.linalg.LinAlgError:
+            return s, True  # Δ exactly singular: s is a root
+        if t == 0 or not np.isfinite(t):
+            break
+        step = 1.0 / t
+        s = s - step
+        if abs(step) <= _NEWTON_RTOL * max(abs(s), 1.0 / delay_s):
+            return s, True
+    return s, bool(np.isfinite(s)) and _root_residual(a0, a1, delay_s, s) <= _ROOT_RESIDUAL_TOL
+
+
+def _root_residual(a0: np.ndarray, a1: np.ndarray, delay_s: float, s: complex) -> float:
+    """σ_min(Δ(s)) relative to |s| + ||A0|| + ||A1 e^{-sD}|| (0 at an exact root)."""
+    sv = np.linalg.svd(characteristic_matrix(a0, a1, delay_s, s), compute_uv=False)
+    scale = abs(s) + np.linalg.norm(a0, 2) + np.linalg.norm(a1, 2) * abs(np.exp(-s * delay_s))
+    return float(sv[-1] / scale)
+
+
+def _check_matrices(a0: np.ndarray, a1: np.ndarray, delay_s: float, n_chebyshev: int, n_roots: int):
+    a0 = np.atleast_2d(np.asarray(a0, dtype=float))
+    a1 = np.atleast_2d(np.asarray(a1, dtype=float))
+    if a0.ndim != 2 or a0.shape[0] != a0.shape[1] or a1.shape != a0.shape:
+        raise ParameterError(f"a0 and a1 must be square matrices of the same size (got {a0.shape} and {a1.shape})")
+    if not (np.all(np.isfinite(a0)) and np.all(np.isfinite(a1))):
+        raise ParameterError("a0 and a1 must be finite")
+    if not (isinstance(delay_s, (int, float, np.floating)) and math.isfinite(delay_s) and delay_s > 0):
+        raise ParameterError(f"delay_s = {delay_s!r} must be a positive, finite delay in s")
+    if isinstance(n_chebyshev, bool) or not isinstance(n_chebyshev, (int, np.integer)) or not 4 <= n_chebyshev <= 400:
+        raise ParameterError(f"n_chebyshev = {n_chebyshev!r} must be an integer in [4, 400]")
+    if isinstance(n_roots, bool) or not isinstance(n_roots, (int, np.integer)) or n_roots < 1:
+        raise ParameterError(f"n_roots = {n_roots!r} must be a positive integer")
+    return a0, a1, float(delay_s)
+
+
+def dde_roots(
+    a0: np.ndarray,
+    a1: np.ndarray,
+    delay_s: float,
+    *,
+    n_chebyshev: int = DEFAULT_N_CHEBYSHEV,
+    n_roots: int = DEFAULT_N_ROOTS,
+) -> Spectrum:
+    """Rightmost roots of det(sI - A0 - A1 e^{-sD}) = 0 for any real (A0, A1, D).
+
+    The `n_roots` rightmost eigenvalues of the pseudospectral generator (`generator_matrix`,
+    `n_chebyshev` intervals) are each refined by Newton's method on the characteristic equation;
+    roots of a real system come in conjugate pairs, so the upper half-plane ones are refined and
+    mirrored. Raises `SimulationError` if the rightmost root does not converge or the
+    discretisation is too coarse for it (then raise `n_chebyshev`).
+    """
+    a0, a1, delay_s = _check_matrices(a0, a1, delay_s, n_chebyshev, n_roots)
+    # Diagonal balancing: a similarity transform, so the roots are unchanged; it evens out the
+    # state variables' units (rad vs rad/s vs activation rate) before the eigenvalue solve.
+    _, (scale, _) = linalg.matrix_balance(np.abs(a0) + np.abs(a1), permute=False, separate=True)
+    b0 = a0 * scale[np.newaxis, :] / scale[:, np.newaxis]
+    b1 = a1 * scale[np.newaxis, :] / scale[:, np.newaxis]
+    eig = np.linalg.eigvals(generator_matrix(b0, b1, delay_s, n_chebyshev))
+    eig = eig[np.isfinite(eig)]
+    upper = eig[eig.imag >= -1e-12 * (np.abs(eig) + 1.0)]
+    upper = upper[np.argsort(-upper.real, kind="stable")]
+
+    # Refine candidates rightmost first. Each accepted root keeps the approximation closest to
+    # it: a spurious eigenvalue of the discretisation may converge onto a true root, and a
+    # multiple root is reported once.
+    accepted: list[list[complex]] = []  # [root, approximation]
+    scale_s = 1.0 / delay_s
+    for approx in upper[: _CANDIDATES_PER_ROOT * n_roots]:
+        if sum(1 if r.imag == 0 else 2 for r, _ in accepted) >= n_roots and approx.real < min(
+            r.real for r, _ in accepted
+        ):
+            break
+        real_start = abs(approx.imag) <= 1e-9 * (abs(approx) + scale_s)
+        root, ok = _newton(b0, b1, delay_s, complex(approx.real, 0.0) if real_start else complex(approx))
+        if not ok:
+            continue
+        if abs(root.imag) <= 1e-10 * (abs(root) + scale_s):
+            root = complex(root.real, 0.0)
+        elif root.imag < 0:
+            root = root.conjugate()
+        same = [pair for pair in accepted if abs(root - pair[0]) <= _SAME_ROOT_RTOL * (abs(root) + scale_s)]
+        if same:
+            if abs(approx - same[0][0]) < abs(same[0][1] - same[0][0]):
+                same[0][1] = complex(approx)
+            continue
+        accepted.append([root, complex(approx)])
+    if not accepted:
+        raise SimulationError(
+            "Newton's method converged from none of the rightmost approximate roots; "
+            f"raise n_chebyshev (now {n_chebyshev})"
+        )
+    accepted.sort(key=lambda ra: -ra[0].real)
+    pairs: list[tuple[complex, complex]] = []
+    for root, approx in accepted:
+        pairs.append((root, approx))
+        if root.imag != 0:
+            pairs.append((root.conjugate(), approx.conjugate()))
+    roots = np.array([r for r, _ in pairs])
+    approximations = np.array([a for _, a in pairs])
+    lead, lead_approx = roots[0], approximations[0]
+    shift = abs(lead - lead_approx) / (abs(lead) + scale_s)
+    if shift > _APPROX_SHIFT_TOL:
+        raise SimulationError(
+            f"the pseudospectral estimate {lead_approx:.6g} of the rightmost root is {shift:.2g} (relative) "
+            f"away from the Newton-refined root {lead:.6g}: the discretisation is too coarse, raise n_chebyshev "
+            f"(now {n_chebyshev})"
+        )
+    residual = max(_root_residual(b0, b1, delay_s, r) for r in roots)
+    if residual > _ROOT_RESIDUAL_TOL:
+        raise SimulationError(f"refined roots leave a relative residual of {residual:.2g}; raise n_chebyshev")
+    complex_roots = roots[roots.imag > 0]
+    osc = complex_roots[0] if complex_roots.size else complex(math.nan, math.nan)
+    for arr in (roots, approximations):
+        arr.setflags(write=False)
+    return Spectrum(
+        roots=roots,
+        approximations=approximations,
+        delay_s=delay_s,
+        n_chebyshev=int(n_chebyshev),
+        stable=bool(lead.real < 0),
+        decay_rate_per_s=float(-lead.real),
+        frequency_hz=float(osc.imag / (2 * math.pi)),
+        oscillation_growth_per_s=float(osc.real),
+        residual=residual,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The model's linear stability
+
+
+@dataclass(frozen=True, eq=False)
+class LinearStability:
+    """Linear stability of one model under a held torque: operating point, linearisation, roots."""
+
+    model: Model
+    linearisation: Linearisation
+    spectrum: Spectrum
+
+    @property
+    def operating_point(self) -> OperatingPoint:
+        return self.linearisation.operating_point
+
+    @property
+    def stable(self) -> bool:
+        return self.spectrum.stable
+
+    @property
+    def decay_rate_per_s(self) -> float:
+        return self.spectrum.decay_rate_per_s
+
+    @property
+    def frequency_hz(self) -> float:
+        return self.spectrum.frequency_hz
+
+    @property
+    def roots(self) -> np.ndarray:
+        return self.spectrum.roots
+
+
+def analyse(
+    model: Model,
+    hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM,
+    *,
+    n_chebyshev: int = DEFAULT_N_CHEBYSHEV,
+    n_roots: int = DEFAULT_N_ROOTS,
+) -> LinearStability:
+    """Linearise `model` around the hold equilibrium under `hold_torque_nm` and find its rightmost
+    characteristic roots: stable or not, decay rate and predicted (small-amplitude) clonus frequency."""
+    lin = linearise(model, hold_torque_nm)
+    spectrum = dde_roots(lin.a0, lin.a1, lin.delay_s, n_chebyshev=n_chebyshev, n_roots=n_roots)
+    return LinearStability(model=model, linearisation=lin, spectrum=spectrum)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hopf boundary
+
+
+@dataclass(frozen=True)
+class CriticalGain:
+    """The reflex gain at which the hold equilibrium first loses stability as the gain rises.
+
+    `gain` and `frequency_hz` are NaN when `found` is false; `reason` then says why (stable over
+    the whole range, unstable already at its low end, or the analysis failed). `kind` is "hopf"
+    when a complex pair crosses (oscillatory onset, the clonus case) and "real" when a real root
+    does (static instability). `restabilising_gain` is the gain above which the equilibrium is
+    stable again within the range (the rising tonic activation adds force-velocity damping),
+    NaN if it is not. `model_gain` is the model's own reflex.gain, so `margin` is how far it sits
+    from the boundary (> 1: beyond it, unstable for small perturbations).
+    """
+
+    gain: float
+    frequency_hz: float
+    found: bool
+    reason: str
+    kind: str
+    restabilising_gain: float
+    model_gain: float
+    hold_torque_nm: float
+    gain_range: tuple[float, float]
+
+    @property
+    def margin(self) -> float:
+        """model_gain / critical gain (NaN if no crossing was found)."""
+        return self.model_gain / self.gain if self.found and self.gain > 0 else math.nan
+
+
+def _check_gain_range(gain_range: Sequence[float], scan_points: int) -> tuple[float, float]:
+    try:
+        lo, hi = (float(g) for g in gain_range)
+    except (TypeError, ValueError):
+        raise ParameterError(f"gain_range = {gain_range!r} must be two numbers (low, high)") from None
+    if not (GAIN_RANGE[0] <= lo < hi <= GAIN_RANGE[1]):
+        raise ParameterError(
+            f"gain_range = ({lo:g}, {hi:g}) must satisfy {GAIN_RANGE[0]:g} <= low < high <= {GAIN_RANGE[1]:g} "
+            "(the valid range of reflex.gain)"
+        )
+    if isinstance(scan_points, bool) or not isinstance(scan_points, (int, np.integer)) or scan_points < 3:
+        raise ParameterError(f"scan_points = {scan_points!r} must be an integer >= 3")
+    return lo, hi
+
+
+def critical_gain(
+    model: Model,
+    hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM,
+    *,
+    gain_range: Sequence[float] = GAIN_RANGE,
+    scan_points: int = DEFAULT_GAIN_SCAN_POINTS,
+    n_chebyshev: int = DEFAULT_N_CHEBYSHEV,
+) -> CriticalGain:
+    """Smallest reflex.gain in `gain_range` at which the rightmost root crosses into Re s > 0.
+
+    Every other parameter is kept; the operating point is recomputed at each gain because the
+    tonic reflex moves it. The gain range is sampled at `scan_points` evenly spaced gains and the
+    first sign change of max Re s is refined by Brent's method; an unstable window narrower than
+    the sampling step can be missed. No crossing is reported as ``found=False`` with NaN and a
+    reason, never silently. Raises `SimulationError` if the analysis fails at some gain.
+    """
+    _check_model(model)
+    tau = _check_hold_torque(hold_torque_nm)
+    lo, hi = _check_gain_range(gain_range, scan_points)
+
+    def at(gain: float) -> Spectrum:
+        return analyse(model.with_values({"reflex.gain": gain}), tau, n_chebyshev=n_chebyshev).spectrum
+
+    def growth(gain: float) -> float:
+        return at(gain).rightmost.real
+
+    gains = np.linspace(lo, hi, scan_points)
+    alpha = np.array([growth(g) for g in gains])
+    common = dict(model_gain=model.reflex.gain, hold_torque_nm=tau, gain_range=(lo, hi), restabilising_gain=math.nan)
+    if alpha[0] >= 0:
+        return CriticalGain(
+            gain=math.nan,
+            frequency_hz=math.nan,
+            found=False,
+            reason=f"unstable already at gain {lo:g} (rightmost root Re s = {alpha[0]:.3g} 1/s): "
+            "the loop without that much reflex is unstable",
+            kind="",
+            **common,
+        )
+    unstable = np.flatnonzero(alpha >= 0)
+    if unstable.size == 0:
+        return CriticalGain(
+            gain=math.nan,
+            frequency_hz=math.nan,
+            found=False,
+            reason=f"stable for every gain in [{lo:g}, {hi:g}] (at gain {hi:g} the rightmost root has "
+            f"Re s = {alpha[-1]:.3g} 1/s)",
+            kind="",
+            **common,
+        )
+    k = int(unstable[0])
+    g_crit = optimize.brentq(growth, gains[k - 1], gains[k], xtol=1e-10, rtol=1e-12)
+    lead = at(g_crit).rightmost
+    stable_again = np.flatnonzero(alpha[k:] < 0)
+    if stable_again.size:
+        j = k + int(stable_again[0])
+        common["restabilising_gain"] = optimize.brentq(growth, gains[j - 1], gains[j], xtol=1e-8, rtol=1e-10)
+    return CriticalGain(
+        gain=float(g_crit),
+        frequency_hz=abs(lead.imag) / (2 * math.pi),
+        found=True,
+        reason="",
+        kind="hopf" if lead.imag != 0 else "real",
+        **common,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class HopfBoundary:
+    """Critical reflex gain and crossing frequency as a function of one other parameter."""
+
+    path: str
+    values: np.ndarray
+    points: tuple[CriticalGain, ...]
+
+    @property
+    def critical_gain(self) -> np.ndarray:
+        return np.array([p.gain for p in self.points])
+
+    @property
+    def frequency_hz(self) -> np.ndarray:
+        return np.array([p.frequency_hz for p in self.points])
+
+    @property
+    def found(self) -> np.ndarray:
+        return np.array([p.found for p in self.points])
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(p.reason for p in self.points)
+
+
+def hopf_boundary(
+    model: Model,
+    path: str,
+    values: Sequence[float] | np.ndarray,
+    hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM,
+    *,
+    gain_range: Sequence[float] = GAIN_RANGE,
+    scan_points: int = DEFAULT_GAIN_SCAN_POINTS,
+    n_chebyshev: int = DEFAULT_N_CHEBYSHEV,
+) -> HopfBoundary:
+    """`critical_gain` of `model` with the parameter at dotted `path` set to each of `values`
+    (e.g. "reflex.delay_s", "muscle.contraction_time_s", "orthosis.stiffness_nm_per_rad").
+
+    Every value is validated before any work; a point where the analysis fails is recorded with
+    ``found=False`` and the error as its reason, and the others go on.
+    """
+    _check_model(model)
+    tau = _check_hold_torque(hold_torque_nm)
+    _check_gain_range(gain_range, scan_points)
+    describe(path)  # unknown path: ParameterError with suggestions
+    if path == "reflex.gain":
+        raise ParameterError("path = 'reflex.gain' is the gain the boundary is solved for; name another parameter")
+    vals = np.atleast_1d(np.asarray(values, dtype=float))
+    if vals.ndim != 1 or vals.size == 0:
+        raise ParameterError(f"values must be a non-empty 1-D sequence of numbers for {path}")
+    models = [model.with_values({path: float(v)}) for v in vals]
+    points = []
+    for m in models:
+        try:
+            points.append(
+                critical_gain(m, tau, gain_range=gain_range, scan_points=scan_points, n_chebyshev=n_chebyshev)
+            )
+        except ReflexsimError as err:
+            lo, hi = (float(g) for g in gain_range)
+            points.append(
+                CriticalGain(
+                    gain=math.nan,
+                    frequency_hz=math.nan,
+                    found=False,
+                    reason=f"analysis failed: {err}",
+                    kind="",
+                    restabilising_gain=math.nan,
+                    model_gain=m.reflex.gain,
+                    hold_torque_nm=tau,
+                    gain_range=(lo, hi),
+                )
+            )
+    vals.setflags(write=False)
+    return HopfBoundary(path=path, values=vals, points=tuple(points))
