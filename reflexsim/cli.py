@@ -16,12 +16,15 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from . import __version__
 from .errors import ReflexsimError
 from .metrics import ClonusMetrics, clonus_metrics
-from .params import Model, format_range, parse_value
+from .params import Model, describe, format_range, parse_value
 from .presets import DEFAULT_PRESET, DESCRIPTIONS, PRESETS, preset
 from .protocols import ClonusTest
 from .simulation import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, simulate
@@ -252,6 +255,105 @@ def cmd_experiment_run(args: argparse.Namespace) -> int:
     return run_experiment(args.name, quick=args.quick)
 
 
+def parse_range(text: str) -> tuple[str, list[float]]:
+    """``PATH=start:stop:num`` (evenly spaced, inclusive) or ``PATH=v1,v2,...`` -> (path, values)."""
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip() or not spec.strip():
+        raise CliError(
+            f"expected PATH=start:stop:num or PATH=v1,v2,... (e.g. reflex.delay_s=0.01:0.1:50), got {text!r}"
+        )
+    path = path.strip()
+    describe(path)  # unknown paths fail here, with suggestions
+    try:
+        if ":" in spec:
+            start, stop, num = spec.split(":")
+            if int(num) < 1:
+                raise ValueError
+            values = np.linspace(float(start), float(stop), int(num)).tolist()
+        else:
+            values = [float(v) for v in spec.split(",")]
+    except ValueError:
+        raise CliError(f"{path}: {spec!r} is not start:stop:num (num a positive integer) or a comma list") from None
+    return path, values
+
+
+def cmd_stability(args: argparse.Namespace) -> int:
+    from . import stability
+
+    model = _build_model(args.preset, args.set, args.treatment)
+    if args.boundary:
+        return _stability_boundary(model, args)
+    analysis = stability.analyse(model, args.hold_torque_nm)
+    critical = stability.critical_gain(model, args.hold_torque_nm)
+    op = analysis.operating_point
+    roots = analysis.roots[:4]
+    if args.json:
+        payload = {
+            "model": model.name,
+            "hold_torque_nm": args.hold_torque_nm,
+            "operating_angle_deg": op.angle_deg,
+            "ia_rate_ips": op.ia_rate_ips,
+            "above_threshold": op.above_threshold,
+            "stable": analysis.stable,
+            "decay_rate_per_s": analysis.decay_rate_per_s,
+            "frequency_hz": _json_float(analysis.frequency_hz),
+            "rightmost_roots": [[r.real, r.imag] for r in roots],
+            "critical_gain": _json_float(critical.gain),
+            "critical_frequency_hz": _json_float(critical.frequency_hz),
+            "margin": _json_float(critical.margin),
+            "reason": critical.reason,
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    print(f"linear stability of the clonus test's hold — {model.name}")
+    print(
+        f"  operating point: {op.angle_deg:+.2f}° under {args.hold_torque_nm:g} N·m, Ia {op.ia_rate_ips:.1f} imp/s "
+        f"({'above' if op.above_threshold else 'below'} the {op.threshold_ips:g} imp/s threshold)"
+    )
+    print("  rightmost roots (1/s):  " + "   ".join(f"{r.real:+.2f}{r.imag:+.2f}j" for r in roots))
+    verdict = "STABLE" if analysis.stable else "UNSTABLE (small oscillations grow: clonus)"
+    print(
+        f"  {verdict}; decay rate {analysis.decay_rate_per_s:+.2f} 1/s, predicted frequency "
+        f"{analysis.frequency_hz:.2f} Hz"
+    )
+    if critical.found:
+        print(
+            f"  critical gain {critical.gain:.2f} ({critical.kind}, crossing at {critical.frequency_hz:.2f} Hz); "
+            f"margin = gain {model.reflex.gain:g} / critical = {critical.margin:.2f}"
+        )
+    else:
+        print(f"  no critical gain: {critical.reason}")
+    return 0
+
+
+def _json_float(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
+def _stability_boundary(model: Model, args: argparse.Namespace) -> int:
+    from . import stability
+
+    path, values = parse_range(args.boundary)
+    boundary = stability.hopf_boundary(model, path, values, args.hold_torque_nm)
+    lines = [f"{path},critical_gain,frequency_hz,found,reason"]
+    for value, point in zip(values, boundary.points, strict=True):
+        lines.append(f'{value:.6g},{point.gain:.6g},{point.frequency_hz:.6g},{point.found},"{point.reason}"')
+    if args.out:
+        Path(args.out).write_text("\n".join(lines) + "\n")
+        print(f"wrote {args.out} ({len(values)} points, {int(boundary.found.sum())} with a crossing)")
+    else:
+        print("\n".join(lines))
+    if args.plot:
+        from .plotting import hopf_boundary_figure, save_figure
+
+        curves = [(model.name, model, boundary)]
+        for name, other in PRESETS.items():  # the presets for comparison, each with its own boundary
+            if name != model.name:
+                curves.append((name, other, stability.hopf_boundary(other, path, values, args.hold_torque_nm)))
+        print(f"figure: {save_figure(hopf_boundary_figure(curves), args.plot)}")
+    return 0
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     model = preset(args.preset) if args.preset else Model(name="default")
     infos = model.info()
@@ -348,6 +450,26 @@ def build_parser() -> argparse.ArgumentParser:
     xr.add_argument("name", help="experiment name (see `reflexsim experiment list`)")
     xr.add_argument("--quick", action="store_true", help="fast, coarse run")
     xr.set_defaults(func=cmd_experiment_run)
+
+    s = sub.add_parser("stability", help="linear stability of the hold: roots, critical gain, Hopf boundary")
+    s.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
+    s.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
+    _treatment_option(s)
+    s.add_argument(
+        "--hold-torque-nm",
+        type=_number("--hold-torque-nm", 0.0, 150.0, "N·m"),
+        default=ClonusTest().hold_torque_nm,
+        help="held dorsiflexing torque defining the operating point",
+    )
+    s.add_argument(
+        "--boundary",
+        metavar="PATH=start:stop:num",
+        help="critical gain along a parameter, e.g. reflex.delay_s=0.01:0.1:50",
+    )
+    s.add_argument("--out", metavar="FILE.csv", help="with --boundary: write the curve as CSV")
+    s.add_argument("--plot", metavar="FILE.png", help="with --boundary: draw it (presets marked)")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_stability)
 
     r = sub.add_parser("treatments", help="list the treatments with their keys, units, ranges and sources")
     r.add_argument("--json", action="store_true", help="print JSON")

@@ -173,3 +173,42 @@ def reflex_loop_figure(model) -> Figure:
     )
     ax.text(0.05, 6.85, "where treatments act", fontsize=8, style="italic", color="#8e44ad")
     return fig
+
+
+def hopf_boundary_figure(curves) -> Figure:
+    """Hopf boundaries (critical reflex gain against one parameter) of one or more models, each
+    with its own operating point marked, and the crossing frequency along them.
+
+    `curves` is a sequence of (label, model, HopfBoundary) over the same parameter path.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9.5, 4), layout="constrained")
+    ax_gain, ax_freq = fig.subplots(1, 2)
+    path = curves[0][2].path
+    scale, unit = (1000.0, "ms") if path.endswith("_s") else (1.0, "")
+    top = 8.0
+    for i, (label, model, boundary) in enumerate(curves):
+        x = np.asarray(boundary.values) * scale
+        color = f"C{i}"
+        ax_gain.plot(x, boundary.critical_gain, "-", color=color, lw=1.5, label=f"{label}: boundary")
+        ax_gain.plot(model.get(path) * scale, model.reflex.gain, "o", color=color, ms=7, label=f"{label}: now")
+        ax_freq.plot(x, boundary.frequency_hz, "-", color=color, label=label)
+        if np.isfinite(boundary.critical_gain).any():
+            top = max(top, float(np.nanmax(boundary.critical_gain)) * 1.15)
+    if path == "reflex.delay_s":
+        ax_gain.axvline(40.0, color="0.6", ls=":", lw=1)
+    ax_gain.text(0.5, 0.93, "above a curve: clonus (unstable)", transform=ax_gain.transAxes, ha="center", color="C3")
+    ax_gain.text(0.5, 0.03, "below: stable", transform=ax_gain.transAxes, ha="center", color="0.3")
+    label_x = f"{path} ({unit})" if unit else path
+    ax_gain.set_xlabel(label_x)
+    ax_gain.set_ylabel("critical reflex gain (× healthy)")
+    ax_gain.set_ylim(0, top)
+    ax_gain.legend(fontsize=7, loc="center right")
+    ax_freq.set_xlabel(label_x)
+    ax_freq.set_ylabel("predicted clonus frequency at onset (Hz)")
+    ax_freq.legend(fontsize=8)
+    for ax in (ax_gain, ax_freq):
+        ax.grid(alpha=0.3)
+    fig.suptitle("Linear stability of the held ankle (no curve: stable for every gain up to 20)", fontsize=10)
+    return fig

@@ -114,3 +114,34 @@ def test_tardieu_command(capsys):
     payload = json.loads(capsys.readouterr().out)
     assert [s["velocity"] for s in payload["stretches"]] == ["V1", "V2", "V3"]
     assert payload["stretches"][0]["grade"] == 0
+
+
+def test_stability_command(capsys, tmp_path):
+    assert main(["stability", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["stable"] is False and payload["critical_gain"] == pytest.approx(4.82, abs=0.02)
+    assert payload["margin"] == pytest.approx(6.5 / payload["critical_gain"])
+    assert 4.0 < payload["frequency_hz"] < 5.0
+    csv = tmp_path / "hopf.csv"
+    figure = tmp_path / "hopf.png"
+    assert (
+        main(["stability", "--boundary", "reflex.delay_s=0.02:0.06:3", "--out", str(csv), "--plot", str(figure)]) == 0
+    )
+    rows = csv.read_text().splitlines()
+    assert rows[0].startswith("reflex.delay_s,critical_gain") and len(rows) == 4
+    gains = [float(r.split(",")[1]) for r in rows[1:]]
+    assert gains == sorted(gains, reverse=True)  # longer delay, lower critical gain
+    assert figure.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("boundary", "fragment"),
+    [
+        ("reflex.delay=0.01:0.1:5", "unknown parameter 'reflex.delay'"),
+        ("reflex.delay_s=0.01:0.1", "is not start:stop:num"),
+        ("reflex.delay_s", "expected PATH=start:stop:num"),
+    ],
+)
+def test_stability_boundary_errors(boundary, fragment, capsys):
+    assert main(["stability", "--boundary", boundary]) == 2
+    assert fragment in capsys.readouterr().err
