@@ -120,3 +120,11 @@ def test_resting_angle_is_plantarflexed_like_the_relaxed_foot():
     theta = kernel.equilibrium_angle(p, d, 0.0)
     assert -25.0 < math.degrees(theta) < -10.0
     assert np.isfinite(theta)
+
+
+def test_model_doc_lists_every_parameter():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "model.md").read_text()
+    for info in Model().info():
+        assert f"`{info.path}` | {info.default:g} |" in doc, f"docs/model.md is stale for {info.path}"
