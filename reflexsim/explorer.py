@@ -94,6 +94,8 @@ class Explorer:
         self.protocol = ClonusTest()
         self.last_update_ms = math.nan
         self.last_compute_ms = math.nan
+        self._critical = None
+        self._critical_key = b""
         self.result: Result | None = None
         self.metrics: ClonusMetrics | None = None
         self._updating = False
@@ -169,14 +171,35 @@ class Explorer:
             self.figure.canvas.draw_idle()
             return
         metrics = clonus_metrics(result)
+        margin = self._stability_line(model)
         self.last_compute_ms = 1000.0 * (time.perf_counter() - t0)
         self.result, self.metrics = result, metrics
         self.angle_line.set_data(result.time_s, result.angle_deg)
         self.emg_line.set_data(result.time_s, result.excitation)
         self.ax_angle.set_ylim(result.angle_deg.min() - 1.0, result.angle_deg.max() + 1.0)
-        self.text.set_text(self._numbers(model.name, metrics))
+        self.text.set_text(self._numbers(model.name, metrics) + "\n" + margin)
         self.last_update_ms = 1000.0 * (time.perf_counter() - t0)
         self.figure.canvas.draw_idle()
+
+    def _stability_line(self, model: Model) -> str:
+        """Linear stability of the hold and the margin gain / critical gain. The critical gain does
+        not depend on the gain itself, so it is recomputed only when another setting changes:
+        moving the gain slider stays fast."""
+        from . import stability
+
+        key = model.with_values({"reflex.gain": 0.0}).pack().tobytes()
+        if key != self._critical_key:
+            self._critical = stability.critical_gain(model, scan_points=11)
+            self._critical_key = key
+        crit = self._critical
+        linear = stability.analyse(model)
+        state = "unstable" if not linear.stable else "stable"
+        if not crit.found:
+            return f"linear: {state}; no critical gain up to 20"
+        return (
+            f"linear: {state}, onset {crit.frequency_hz:.2f} Hz; "
+            f"margin gain/critical = {model.reflex.gain:g}/{crit.gain:.2f} = {model.reflex.gain / crit.gain:.2f}"
+        )
 
     @staticmethod
     def _numbers(name: str, m: ClonusMetrics) -> str:

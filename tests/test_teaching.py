@@ -36,6 +36,7 @@ def test_slider_callbacks_change_the_plotted_data_and_the_numbers(explorer):
     assert explorer.model().reflex.gain == 2.0
     assert not np.allclose(explorer.angle_line.get_ydata(), before)
     assert explorer.text.get_text() != before_text and "beats" in explorer.text.get_text()
+    assert "margin gain/critical = 2/4.82" in explorer.text.get_text()  # the stability margin
     assert explorer.metrics.scats == 0
     explorer.sliders["delay"].set_val(60.0)  # shown in ms, stored in s
     assert explorer.model().reflex.delay_s == pytest.approx(0.060)
