@@ -58,8 +58,19 @@ def _steps(t_s: float, dt_s: float) -> int:
 CATCH_WINDOW_S = 0.3  # reflex torque counts toward a Tardieu catch until this long after the stretch ends
 
 
+class ValidatedProtocol(Validated):
+    """Protocols with range-checked fields: errors name `protocol.FIELD`; `describe` lists the fields."""
+
+    section: ClassVar[str] = "protocol"
+    error: ClassVar[type[Exception]] = ProtocolError
+    kind: ClassVar[str]
+
+    def describe(self) -> dict[str, float | str]:
+        return {"type": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
 @dataclass(frozen=True)
-class ClonusTest(Validated):
+class ClonusTest(ValidatedProtocol):
     """The bedside clonus test: a brisk passive dorsiflexion, then sustained dorsiflexing pressure.
 
     The examiner holds the foot at `start_deg` for `settle_s`, drives it through `stretch_deg`
@@ -68,8 +79,7 @@ class ClonusTest(Validated):
     position and keeps pushing with a constant `hold_torque_nm`.
     """
 
-    section: ClassVar[str] = "protocol"
-    error: ClassVar[type[Exception]] = ProtocolError
+    kind: ClassVar[str] = "clonus_test"
     start_deg: float = param(0.0, "deg", -30.0, 30.0, "ankle angle held before the stretch", "neutral ankle")
     stretch_deg: float = param(
         10.0, "deg", 0.5, 40.0, "amplitude of the brisk dorsiflexion", "Sinkjaer 1996 (6–8° in the lab)"
@@ -123,9 +133,6 @@ class ClonusTest(Validated):
             added_stiffness_nm_per_rad=k,
             added_damping_nms_per_rad=b,
         )
-
-    def describe(self) -> dict[str, float | str]:
-        return {"type": "clonus_test", **{f.name: getattr(self, f.name) for f in fields(self)}}
 
 
 @dataclass(frozen=True)
@@ -206,15 +213,14 @@ def _servo_stretch_segments(
 
 
 @dataclass(frozen=True)
-class RampAndHold(Validated):
+class RampAndHold(ValidatedProtocol):
     """A position-controlled stretch (a motor or a firm examiner): ramp, then hold the end angle.
 
     The laboratory way to measure the stretch-evoked torque (Sinkjaer 1996; Mirbagheri 2010):
     the torque the actuator needs, minus its resting value, is the stretch-evoked torque.
     """
 
-    section: ClassVar[str] = "protocol"
-    error: ClassVar[type[Exception]] = ProtocolError
+    kind: ClassVar[str] = "ramp_and_hold"
     start_deg: float = param(0.0, "deg", -30.0, 30.0, "ankle angle held before the stretch", "neutral ankle")
     stretch_deg: float = param(8.0, "deg", 0.5, 40.0, "ramp amplitude", "Sinkjaer 1996 (6–8°)")
     velocity_deg_per_s: float = param(175.0, "deg/s", 5.0, 1000.0, "ramp velocity", "Sinkjaer 1996 (175 °/s)")
@@ -248,21 +254,17 @@ class RampAndHold(Validated):
             added_damping_nms_per_rad=b,
         )
 
-    def describe(self) -> dict[str, float | str]:
-        return {"type": "ramp_and_hold", **{f.name: getattr(self, f.name) for f in fields(self)}}
-
 
 TARDIEU_VELOCITIES_DEG_PER_S = {"V1": 10.0, "V2": 100.0, "V3": 400.0}
 
 
 @dataclass(frozen=True)
-class TardieuStretch(Validated):
+class TardieuStretch(ValidatedProtocol):
     """One Tardieu stretch: the examiner moves the foot from plantarflexion through the range at a
     set velocity (V1 as slow as possible, V2 the speed of the foot falling under gravity, V3 as
     fast as possible), then keeps the pressure on to see whether clonus follows."""
 
-    section: ClassVar[str] = "protocol"
-    error: ClassVar[type[Exception]] = ProtocolError
+    kind: ClassVar[str] = "tardieu_stretch"
     velocity_deg_per_s: float = param(400.0, "deg/s", 2.0, 1000.0, "stretch velocity (V3 ≈ 400 °/s)", "Banky 2019")
     start_deg: float = param(-20.0, "deg", -40.0, 10.0, "start angle (plantarflexed)", "model choice")
     stretch_deg: float = param(30.0, "deg", 5.0, 60.0, "range swept by the examiner", "model choice")
@@ -308,25 +310,38 @@ class TardieuStretch(Validated):
             added_damping_nms_per_rad=b,
         )
 
-    def describe(self) -> dict[str, float | str]:
-        return {"type": "tardieu_stretch", **{f.name: getattr(self, f.name) for f in fields(self)}}
 
-
-def _torque_step_segments(k_on: int, n_rise: int, torque_nm: float, dt_s: float) -> list[list[float]]:
-    """Zero torque, a linear rise to torque_nm over n_rise steps from step k_on, then constant."""
+def _torque_step(
+    settle_s: float, rise_s: float, torque_nm: float, dt_s: float, angle_range_rad: tuple[float, float]
+) -> CompiledProtocol:
+    """From rest under no torque, a linear rise to `torque_nm` over `rise_s` after `settle_s`,
+    then constant; the load's build-up is the 'stretch' and beats are counted from its end."""
+    k_on = _steps(settle_s, dt_s)
+    n_rise = max(1, _steps(rise_s, dt_s))
     rows = [[0, kernel.MODE_TORQUE, 0.0, 0.0, 0.0, 0.0]] if k_on > 0 else []
     rows.append([k_on, kernel.MODE_TORQUE, 0.0, torque_nm / (n_rise * dt_s), 0.0, 0.0])
     rows.append([k_on + n_rise, kernel.MODE_TORQUE, torque_nm, 0.0, 0.0, 0.0])
-    return rows
+    end = (k_on + n_rise) * dt_s
+    return CompiledProtocol(
+        segments=np.array(rows, dtype=np.float64),
+        samples=np.zeros(1),
+        theta_start_rad=math.nan,
+        stretch_start_s=k_on * dt_s,
+        stretch_end_s=end,
+        hold_start_s=end,
+        catch_end_s=end + CATCH_WINDOW_S,
+        angle_range_rad=angle_range_rad,
+        added_stiffness_nm_per_rad=0.0,
+        added_damping_nms_per_rad=0.0,
+    )
 
 
 @dataclass(frozen=True)
-class BiasTest(Validated):
+class BiasTest(ValidatedProtocol):
     """Drop/bias test: from rest, a dorsiflexing load (a weight on the forefoot) is applied quickly
     and stays. A large enough sustained bias suppresses clonus (Arch Phys Med Rehabil 1977)."""
 
-    section: ClassVar[str] = "protocol"
-    error: ClassVar[type[Exception]] = ProtocolError
+    kind: ClassVar[str] = "bias_test"
     bias_torque_nm: float = param(30.0, "N·m", 0.0, 150.0, "sustained dorsiflexing load", "model choice")
     rise_s: float = param(
         0.03, "s", 0.001, 1.0, "time for the load to build up (a dropped weight: fast)", "model choice"
@@ -334,28 +349,11 @@ class BiasTest(Validated):
     settle_s: float = param(0.2, "s", 0.0, 5.0, "rest before the load", "model choice")
 
     def compile(self, dt_s: float) -> CompiledProtocol:
-        k_on = _steps(self.settle_s, dt_s)
-        n_rise = max(1, _steps(self.rise_s, dt_s))
-        end = (k_on + n_rise) * dt_s
-        return CompiledProtocol(
-            segments=np.array(_torque_step_segments(k_on, n_rise, self.bias_torque_nm, dt_s), dtype=np.float64),
-            samples=np.zeros(1),
-            theta_start_rad=math.nan,
-            stretch_start_s=k_on * dt_s,
-            stretch_end_s=end,
-            hold_start_s=end,
-            catch_end_s=end + CATCH_WINDOW_S,
-            angle_range_rad=(-40 * DEG, 35 * DEG),
-            added_stiffness_nm_per_rad=0.0,
-            added_damping_nms_per_rad=0.0,
-        )
-
-    def describe(self) -> dict[str, float | str]:
-        return {"type": "bias_test", **{f.name: getattr(self, f.name) for f in fields(self)}}
+        return _torque_step(self.settle_s, self.rise_s, self.bias_torque_nm, dt_s, (-40 * DEG, 35 * DEG))
 
 
 @dataclass(frozen=True)
-class ToeLanding(Validated):
+class ToeLanding(ValidatedProtocol):
     """Toe-first landing in walking: the forefoot meets the ground with the foot plantarflexed and
     body weight loads it, a rapid dorsiflexing torque (weight × forefoot lever) on the ankle.
 
@@ -363,8 +361,7 @@ class ToeLanding(Validated):
     stays for the stance. An AFO or a heel wedge limits how far and how fast the calf is stretched.
     """
 
-    section: ClassVar[str] = "protocol"
-    error: ClassVar[type[Exception]] = ProtocolError
+    kind: ClassVar[str] = "toe_landing"
     body_mass_kg: float = param(70.0, "kg", 20.0, 150.0, "body mass", "model choice")
     forefoot_lever_m: float = param(0.10, "m", 0.02, 0.2, "ankle-to-contact distance at the forefoot", "model choice")
     load_fraction: float = param(
@@ -378,21 +375,4 @@ class ToeLanding(Validated):
         return self.body_mass_kg * 9.81 * self.load_fraction * self.forefoot_lever_m
 
     def compile(self, dt_s: float) -> CompiledProtocol:
-        k_on = _steps(self.settle_s, dt_s)
-        n_rise = max(1, _steps(self.rise_s, dt_s))
-        end = (k_on + n_rise) * dt_s
-        return CompiledProtocol(
-            segments=np.array(_torque_step_segments(k_on, n_rise, self.load_torque_nm, dt_s), dtype=np.float64),
-            samples=np.zeros(1),
-            theta_start_rad=math.nan,
-            stretch_start_s=k_on * dt_s,
-            stretch_end_s=end,
-            hold_start_s=end,
-            catch_end_s=end + CATCH_WINDOW_S,
-            angle_range_rad=(-40 * DEG, 40 * DEG),
-            added_stiffness_nm_per_rad=0.0,
-            added_damping_nms_per_rad=0.0,
-        )
-
-    def describe(self) -> dict[str, float | str]:
-        return {"type": "toe_landing", **{f.name: getattr(self, f.name) for f in fields(self)}}
+        return _torque_step(self.settle_s, self.rise_s, self.load_torque_nm, dt_s, (-40 * DEG, 40 * DEG))
