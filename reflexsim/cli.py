@@ -51,7 +51,9 @@ def _build_model(preset_name: str, settings: Sequence[str], treatment_specs: Seq
     """The preset, then --set overrides, then treatments in the order given."""
     model = preset(preset_name)
     values = _parse_set(settings)
-    model = model.with_values(values) if values else model
+    if values:
+        changed = ", ".join(f"{path}={value:g}" for path, value in values.items())
+        model = model.with_values(values, name=f"{model.name} [{changed}]")
     return apply_all(model, treatment_specs)
 
 
@@ -133,7 +135,7 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
     if not args.no_plot:
         from .plotting import clonus_test_figure, save_figure
 
-        figure_path = save_figure(clonus_test_figure(result, metrics), args.plot or f"clonus_test_{model.name}.png")
+        figure_path = save_figure(clonus_test_figure(result, metrics), args.plot or f"clonus_test_{args.preset}.png")
     if args.json:
         payload: dict[str, Any] = {
             "preset": args.preset,
