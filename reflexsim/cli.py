@@ -19,8 +19,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from . import __version__
 from .errors import ReflexsimError
 from .metrics import ClonusMetrics, clonus_metrics
@@ -28,6 +26,7 @@ from .params import Model, describe, format_range, parse_value
 from .presets import DEFAULT_PRESET, DESCRIPTIONS, PRESETS, preset
 from .protocols import ClonusTest
 from .simulation import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, simulate
+from .sweep_cli import register as register_sweep
 from .treatments import TREATMENTS, apply_all
 
 EXIT_USAGE = 2
@@ -57,7 +56,7 @@ def _build_model(preset_name: str, settings: Sequence[str], treatment_specs: Seq
     return apply_all(model, treatment_specs)
 
 
-def _number(name: str, lo: float, hi: float, unit: str):
+def number_option(name: str, lo: float, hi: float, unit: str):
     """argparse type: a finite number in [lo, hi], with a message naming the option and range."""
 
     def convert(text: str) -> float:
@@ -82,7 +81,7 @@ def _protocol_option(parser: argparse.ArgumentParser, field_name: str, help_text
     option = "--" + field_name.replace("_", "-")
     parser.add_argument(
         option,
-        type=_number(option, lo, hi, unit),
+        type=number_option(option, lo, hi, unit),
         default=f.default,
         help=f"{help_text} ({unit}, default {f.default:g})",
     )
@@ -257,8 +256,10 @@ def cmd_experiment_run(args: argparse.Namespace) -> int:
     return run_experiment(args.name, quick=args.quick)
 
 
-def parse_range(text: str) -> tuple[str, list[float]]:
+def parse_path_values(text: str) -> tuple[str, list[float]]:
     """``PATH=start:stop:num`` (evenly spaced, inclusive) or ``PATH=v1,v2,...`` -> (path, values)."""
+    from .sweep import parse_values
+
     path, sep, spec = text.partition("=")
     if not sep or not path.strip() or not spec.strip():
         raise CliError(
@@ -266,17 +267,7 @@ def parse_range(text: str) -> tuple[str, list[float]]:
         )
     path = path.strip()
     describe(path)  # unknown paths fail here, with suggestions
-    try:
-        if ":" in spec:
-            start, stop, num = spec.split(":")
-            if int(num) < 1:
-                raise ValueError
-            values = np.linspace(float(start), float(stop), int(num)).tolist()
-        else:
-            values = [float(v) for v in spec.split(",")]
-    except ValueError:
-        raise CliError(f"{path}: {spec!r} is not start:stop:num (num a positive integer) or a comma list") from None
-    return path, values
+    return path, parse_values(spec).tolist()
 
 
 def cmd_stability(args: argparse.Namespace) -> int:
@@ -335,7 +326,7 @@ def _json_float(x: float) -> float | None:
 def _stability_boundary(model: Model, args: argparse.Namespace) -> int:
     from . import stability
 
-    path, values = parse_range(args.boundary)
+    path, values = parse_path_values(args.boundary)
     boundary = stability.hopf_boundary(model, path, values, args.hold_torque_nm)
     lines = [f"{path},critical_gain,frequency_hz,found,reason"]
     for value, point in zip(values, boundary.points, strict=True):
@@ -395,13 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     _treatment_option(p)
     p.add_argument(
         "--duration",
-        type=_number("--duration", 0.5, MAX_DURATION_S, "s"),
+        type=number_option("--duration", 0.5, MAX_DURATION_S, "s"),
         default=DEFAULT_DURATION_S,
         help=f"simulated time in s (default {DEFAULT_DURATION_S:g})",
     )
     p.add_argument(
         "--dt",
-        type=_number("--dt", MIN_DT_S, MAX_DT_S, "s"),
+        type=number_option("--dt", MIN_DT_S, MAX_DT_S, "s"),
         default=DEFAULT_DT_S,
         help=f"integration step in s (default {DEFAULT_DT_S:g})",
     )
@@ -438,10 +429,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the treated ankle beside the untreated one (repeatable, applied in order)",
     )
     a.add_argument("--out", default="clonus.gif", help="output .gif or .mp4 (default clonus.gif)")
-    a.add_argument("--seconds", type=_number("--seconds", 0.5, 30.0, "s"), default=3.0, help="simulated seconds")
+    a.add_argument("--seconds", type=number_option("--seconds", 0.5, 30.0, "s"), default=3.0, help="simulated seconds")
     a.add_argument("--fps", type=int, choices=range(5, 61), default=20, metavar="FPS", help="frames per second")
     a.add_argument(
-        "--exaggerate", type=_number("--exaggerate", 1.0, 10.0, "x"), default=1.0, help="scale the drawn angle"
+        "--exaggerate", type=number_option("--exaggerate", 1.0, 10.0, "x"), default=1.0, help="scale the drawn angle"
     )
     a.set_defaults(func=cmd_animate)
 
@@ -459,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     _treatment_option(s)
     s.add_argument(
         "--hold-torque-nm",
-        type=_number("--hold-torque-nm", 0.0, 150.0, "N·m"),
+        type=number_option("--hold-torque-nm", 0.0, 150.0, "N·m"),
         default=ClonusTest().hold_torque_nm,
         help="held dorsiflexing torque defining the operating point",
     )
@@ -481,6 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--preset", choices=list(PRESETS), help="show a preset's values (default: the defaults)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_params)
+
+    register_sweep(sub)
     return parser
 
 

@@ -51,9 +51,13 @@ class ParamInfo:
     def as_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         for key in ("value", "default", "lo", "hi"):
-            if math.isinf(d[key]):
-                d[key] = "inf" if d[key] > 0 else "-inf"
+            d[key] = json_number(d[key])
         return d
+
+
+def json_number(x: float) -> float | str:
+    """A float for JSON: infinities become the strings "inf" / "-inf" (JSON has no infinity)."""
+    return x if math.isfinite(x) else ("inf" if x > 0 else "-inf")
 
 
 def format_range(lo: float, hi: float, unit: str) -> str:

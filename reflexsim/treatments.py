@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from .errors import ParameterError, SimulationError
 from .metrics import stretch_response
-from .params import Model, format_range
+from .params import Model, format_range, json_number
 from .protocols import RampAndHold
 from .simulation import simulate
 
@@ -92,18 +92,14 @@ class Treatment:
                 {
                     "name": k.name,
                     "unit": k.unit,
-                    "default": _json_number(k.default),
-                    "lo": _json_number(k.lo),
-                    "hi": _json_number(k.hi),
+                    "default": json_number(k.default),
+                    "lo": json_number(k.lo),
+                    "hi": json_number(k.hi),
                     "doc": k.doc,
                 }
                 for k in self.keys
             ],
         }
-
-
-def _json_number(x: float) -> float | str:
-    return x if math.isfinite(x) else ("inf" if x > 0 else "-inf")
 
 
 # ---------------------------------------------------------------------------------------------

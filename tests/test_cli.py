@@ -138,7 +138,7 @@ def test_stability_command(capsys, tmp_path):
     ("boundary", "fragment"),
     [
         ("reflex.delay=0.01:0.1:5", "unknown parameter 'reflex.delay'"),
-        ("reflex.delay_s=0.01:0.1", "is not start:stop:num"),
+        ("reflex.delay_s=0.01:0.1", "is neither start:stop:num"),
         ("reflex.delay_s", "expected PATH=start:stop:num"),
     ],
 )
