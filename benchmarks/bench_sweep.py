@@ -118,15 +118,15 @@ def load_jitcdde():
     """The jitcdde sweep module and its integrator compiled once (None, None without jitcdde)."""
     try:
         sys.path.insert(0, str(HERE))
-        import jitcdde_sweep
+        import jitcdde_model
     except ImportError:
         return None, None
     t0 = time.perf_counter()
-    dde = jitcdde_sweep.build(MODEL, PROTOCOL, max_delay_s=0.08)
+    dde = jitcdde_model.build(MODEL, PROTOCOL, max_delay_s=0.08)
     print(
         f"  jitcdde: module compiled once in {time.perf_counter() - t0:.1f} s (gain and delay are control parameters)"
     )
-    return jitcdde_sweep, dde
+    return jitcdde_model, dde
 
 
 def matched_tolerances(jit, dde) -> tuple[float, float | None, float | None]:
