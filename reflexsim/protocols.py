@@ -113,26 +113,31 @@ class ClonusTest(ValidatedProtocol):
         return self.stretch_deg / self.velocity_deg_per_s
 
     def compile(self, dt_s: float) -> CompiledProtocol:
-        k_stretch = _steps(self.settle_s, dt_s)
-        k_hold = k_stretch + max(1, _steps(self.stretch_duration_s, dt_s))  # the ramp lands on the grid
-        theta0 = self.start_deg * DEG
-        k, b = self.hand_stiffness_nm_per_rad, self.hand_damping_nms_per_rad
-        rows = _servo_stretch_segments(k_stretch, k_hold - k_stretch, theta0, self.stretch_deg * DEG, dt_s, k, b)
-        rows.append([k_hold, kernel.MODE_TORQUE, self.hold_torque_nm, 0.0, 0.0, 0.0])
-        seg = np.array(rows, dtype=np.float64)
-        end = theta0 + self.stretch_deg * DEG
-        return CompiledProtocol(
-            segments=seg,
-            samples=np.zeros(1),
-            theta_start_rad=theta0,
-            stretch_start_s=k_stretch * dt_s,
-            stretch_end_s=k_hold * dt_s,
-            hold_start_s=k_hold * dt_s,
-            catch_end_s=k_hold * dt_s + CATCH_WINDOW_S,
-            angle_range_rad=(min(theta0, end) - 20 * DEG, max(theta0, end) + 15 * DEG),
-            added_stiffness_nm_per_rad=k,
-            added_damping_nms_per_rad=b,
-        )
+        return _examiner_stretch(self, dt_s, [kernel.MODE_TORQUE, self.hold_torque_nm, 0.0, 0.0, 0.0])
+
+
+def _examiner_stretch(protocol, dt_s: float, hold: list[float]) -> CompiledProtocol:
+    """Hold at start_deg, a servo ramp of stretch_deg at velocity_deg_per_s (the examiner's hand),
+    then the `hold` segment (mode and its four values). Shared by ClonusTest and TardieuStretch."""
+    k_stretch = _steps(protocol.settle_s, dt_s)
+    k_hold = k_stretch + max(1, _steps(protocol.stretch_deg / protocol.velocity_deg_per_s, dt_s))  # on the grid
+    theta0 = protocol.start_deg * DEG
+    end = theta0 + protocol.stretch_deg * DEG
+    k, b = protocol.hand_stiffness_nm_per_rad, protocol.hand_damping_nms_per_rad
+    rows = _servo_stretch_segments(k_stretch, k_hold - k_stretch, theta0, protocol.stretch_deg * DEG, dt_s, k, b)
+    rows.append([k_hold, *hold])
+    return CompiledProtocol(
+        segments=np.array(rows, dtype=np.float64),
+        samples=np.zeros(1),
+        theta_start_rad=theta0,
+        stretch_start_s=k_stretch * dt_s,
+        stretch_end_s=k_hold * dt_s,
+        hold_start_s=k_hold * dt_s,
+        catch_end_s=k_hold * dt_s + CATCH_WINDOW_S,
+        angle_range_rad=(min(theta0, end) - 20 * DEG, max(theta0, end) + 15 * DEG),
+        added_stiffness_nm_per_rad=k,
+        added_damping_nms_per_rad=b,
+    )
 
 
 @dataclass(frozen=True)
@@ -290,25 +295,8 @@ class TardieuStretch(ValidatedProtocol):
         return self.stretch_deg / self.velocity_deg_per_s
 
     def compile(self, dt_s: float) -> CompiledProtocol:
-        k_stretch = _steps(self.settle_s, dt_s)
-        k_hold = k_stretch + max(1, _steps(self.stretch_duration_s, dt_s))
-        theta0 = self.start_deg * DEG
-        end = theta0 + self.stretch_deg * DEG
-        k, b = self.hand_stiffness_nm_per_rad, self.hand_damping_nms_per_rad
-        rows = _servo_stretch_segments(k_stretch, k_hold - k_stretch, theta0, self.stretch_deg * DEG, dt_s, k, b)
-        rows.append([k_hold, MODE_STATIC_HOLD, end, self.extra_pressure_nm, 0.0, 0.0])
-        return CompiledProtocol(
-            segments=np.array(rows, dtype=np.float64),
-            samples=np.zeros(1),
-            theta_start_rad=theta0,
-            stretch_start_s=k_stretch * dt_s,
-            stretch_end_s=k_hold * dt_s,
-            hold_start_s=k_hold * dt_s,
-            catch_end_s=k_hold * dt_s + CATCH_WINDOW_S,
-            angle_range_rad=(theta0 - 20 * DEG, end + 15 * DEG),
-            added_stiffness_nm_per_rad=k,
-            added_damping_nms_per_rad=b,
-        )
+        end = (self.start_deg + self.stretch_deg) * DEG
+        return _examiner_stretch(self, dt_s, [MODE_STATIC_HOLD, end, self.extra_pressure_nm, 0.0, 0.0])
 
 
 def _torque_step(
