@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .errors import ReflexsimError
 from .metrics import ClonusMetrics, clonus_metrics
 from .params import Model
 from .presets import PRESETS, preset
@@ -163,15 +164,15 @@ class Explorer:
         `last_compute_ms` is the simulation and grading time; `last_update_ms` adds updating the
         artists (the canvas itself redraws when the GUI is idle)."""
         t0 = time.perf_counter()
-        model = self.model()
         try:
+            model = self.model()
             result = simulate(model, self.protocol, duration_s=DURATION_S)
-        except Exception as err:  # an impossible setting is shown, not raised, in a live window
+            margin = self._stability_line(model)
+        except ReflexsimError as err:  # an impossible setting is shown, not raised, in a live window
             self.text.set_text(f"cannot simulate this setting:\n{err}")
             self.figure.canvas.draw_idle()
             return
         metrics = clonus_metrics(result)
-        margin = self._stability_line(model)
         self.last_compute_ms = 1000.0 * (time.perf_counter() - t0)
         self.result, self.metrics = result, metrics
         self.angle_line.set_data(result.time_s, result.angle_deg)

@@ -149,3 +149,15 @@ def test_explorer_in_a_real_window_under_xvfb(tmp_path):
     finally:
         server.terminate()
         server.wait()
+
+
+def test_an_impossible_setting_is_shown_not_raised(explorer):
+    """Gain 15 with the threshold at 50 imp/s saturates the muscle beyond what the default step
+    can follow: the window says so instead of crashing, and recovers on the next setting."""
+    explorer.set_preset("severe")
+    explorer.sliders["gain"].set_val(15.0)
+    explorer.sliders["threshold"].set_val(50.0)
+    assert "cannot simulate this setting" in explorer.text.get_text()
+    assert "rerun with dt_s" in explorer.text.get_text()
+    explorer.set_preset("severe")
+    assert explorer.metrics.sustained and "beats" in explorer.text.get_text()
