@@ -25,8 +25,8 @@ def test_target1_severe_lesion_gives_sustained_clonus(preset_runs):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="model clonus is 3.3-3.9 Hz: Hill force-velocity damping at clonic activation "
-    "(5-10 N·m·s/rad) slows the loop below the sheet's 4-8 Hz; see docs/validation.md",
+    reason="the beating clonus is 3.3-3.9 Hz (its onset, 4.6 Hz, is in the band): force-velocity damping and "
+    "the rectified reflex's plantarflexing drift slow large oscillations; see docs/validation.md",
 )
 def test_target1_severe_clonus_frequency_4_to_8_hz(preset_runs):
     _, m = preset_runs["severe"]
