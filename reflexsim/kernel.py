@@ -410,13 +410,14 @@ def buffer_size(delay_steps):
 
 
 @njit(cache=True, inline="always")
-def read_delayed(buf, k, offset, f, w0, w1, w2, w3, history):
-    """The stored signal one delay before stage time k + stage.
+def read_delayed(buf, k, taps, history):
+    """The stored signal one delay before stage time k + stage; `taps` from `delay_taps`.
 
     t = 0 is a breakpoint: before it the signal is the initial `history` exactly, and just after
     it the stencil is shifted right so that it never mixes the two sides (when the four
     one-sided nodes are already known). Elsewhere: 4-point Lagrange on the ring buffer.
     """
+    offset, f, w0, w1, w2, w3 = taps
     mask = buf.shape[0] - 1
     j = k + offset
     if j < 0:
@@ -425,6 +426,33 @@ def read_delayed(buf, k, offset, f, w0, w1, w2, w3, history):
         v0, v1, v2, v3 = lagrange_weights(f - 1.0)
         return v0 * buf[0] + v1 * buf[1] + v2 * buf[2] + v3 * buf[3]
     return w0 * buf[(j - 1) & mask] + w1 * buf[j & mask] + w2 * buf[(j + 1) & mask] + w3 * buf[(j + 2) & mask]
+
+
+@njit(cache=True, inline="always")
+def delay_line(delay_steps, history):
+    """A ring buffer filled with the history, and the taps of RK4's three stage reads (at stage
+    times 0, 1/2 and 1 of a step), which are the same for every step of a fixed-step run."""
+    taps = (delay_taps(delay_steps, 0.0), delay_taps(delay_steps, 0.5), delay_taps(delay_steps, 1.0))
+    return np.full(buffer_size(delay_steps), history), taps
+
+
+@njit(cache=True, inline="always")
+def read_stages(buf, k, taps, history):
+    """The delayed signal at the three RK4 stage times of step k."""
+    return (
+        read_delayed(buf, k, taps[0], history),
+        read_delayed(buf, k, taps[1], history),
+        read_delayed(buf, k, taps[2], history),
+    )
+
+
+@njit(cache=True, inline="always")
+def current_row(seg, k, i_seg, row, dt):
+    """(index, unpacked row) of the protocol segment active at step k, given the previous ones."""
+    i_next = segment_index(seg, k, i_seg)
+    if i_next != i_seg or k == 0:
+        return i_next, segment_row(seg, i_next, dt)
+    return i_seg, row
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,6 +501,18 @@ def initial_state(p, d, seg, samples, theta_start):
     return theta, u, u, hold, STATUS_OK
 
 
+@njit(cache=True, inline="always")
+def step_status(theta, omega, act, act_rate, act_limit):
+    """STATUS_OK, or why the state just reached ends the run."""
+    if not (math.isfinite(theta) and math.isfinite(omega) and math.isfinite(act) and math.isfinite(act_rate)):
+        return STATUS_NONFINITE
+    if abs(theta) > ANGLE_LIMIT_RAD:
+        return STATUS_OUT_OF_RANGE
+    if act > act_limit:
+        return STATUS_STEP_TOO_LARGE
+    return STATUS_OK
+
+
 # ---------------------------------------------------------------------------------------------
 # Integrator that records every step (used by `simulate`).
 
@@ -492,11 +532,7 @@ def integrate(p, seg, samples, theta_start, dt, n_steps, act_limit, out):
     theta, act, u_init, hold, status = initial_state(p, d, seg, samples, theta_start)
     if status != STATUS_OK:
         return status, 0, 0.0
-    delay_steps = (p[P_DELAY] + p[P_EMD]) / dt
-    buf = np.full(buffer_size(delay_steps), u_init)
-    o0, f0, a00, a01, a02, a03 = delay_taps(delay_steps, 0.0)
-    oh, fh, ah0, ah1, ah2, ah3 = delay_taps(delay_steps, 0.5)
-    o1, f1, a10, a11, a12, a13 = delay_taps(delay_steps, 1.0)
+    buf, taps = delay_line((p[P_DELAY] + p[P_EMD]) / dt, u_init)
     y0, y1, y2, y3 = theta, 0.0, act, 0.0
     out[0, 0] = y0
     out[0, 1] = y1
@@ -507,24 +543,16 @@ def integrate(p, seg, samples, theta_start, dt, n_steps, act_limit, out):
     i_seg = 0
     row = segment_row(seg, 0, dt)
     for k in range(n_steps):
-        i_next = segment_index(seg, k, i_seg)
-        if i_next != i_seg or k == 0:
-            i_seg = i_next
-            row = segment_row(seg, i_seg, dt)
-        u0 = read_delayed(buf, k, o0, f0, a00, a01, a02, a03, u_init)
-        uh = read_delayed(buf, k, oh, fh, ah0, ah1, ah2, ah3, u_init)
-        u1 = read_delayed(buf, k, o1, f1, a10, a11, a12, a13, u_init)
+        i_seg, row = current_row(seg, k, i_seg, row, dt)
+        u0, uh, u1 = read_stages(buf, k, taps, u_init)
         y0, y1, y2, y3 = rk4_step(p, d, samples, row, hold, k * dt, dt, y0, y1, y2, y3, u0, uh, u1)
         out[k + 1, 0] = y0
         out[k + 1, 1] = y1
         out[k + 1, 2] = y2
         out[k + 1, 3] = y3
-        if not (math.isfinite(y0) and math.isfinite(y1) and math.isfinite(y2) and math.isfinite(y3)):
-            return STATUS_NONFINITE, k + 1, hold
-        if abs(y0) > ANGLE_LIMIT_RAD:
-            return STATUS_OUT_OF_RANGE, k + 1, hold
-        if y2 > act_limit:
-            return STATUS_STEP_TOO_LARGE, k + 1, hold
+        status = step_status(y0, y1, y2, y3, act_limit)
+        if status != STATUS_OK:
+            return status, k + 1, hold
         rate = spindle_rate(p, d, y0, y1)
         u = pool_excitation(p, rate)
         buf[(k + 1) & (buf.shape[0] - 1)] = u
@@ -547,17 +575,12 @@ SIG_EXTERNAL_TORQUE = 6
 def integrate_linear_dde(k, tau, dt, n_steps, out):
     """x' = -k x(t - tau), x = 1 for t <= 0, with the same RK4 stepper layout and delay line as
     `integrate`. The classic test equation for delay handling: unstable for k*tau > pi/2."""
-    delay_steps = tau / dt
-    buf = np.full(buffer_size(delay_steps), 1.0)
-    o0, f0, a00, a01, a02, a03 = delay_taps(delay_steps, 0.0)
-    oh, fh, ah0, ah1, ah2, ah3 = delay_taps(delay_steps, 0.5)
-    o1, f1, a10, a11, a12, a13 = delay_taps(delay_steps, 1.0)
+    buf, taps = delay_line(tau / dt, 1.0)
     x = 1.0
     out[0] = x
     for j in range(n_steps):
-        d0 = -k * read_delayed(buf, j, o0, f0, a00, a01, a02, a03, 1.0)
-        dh = -k * read_delayed(buf, j, oh, fh, ah0, ah1, ah2, ah3, 1.0)
-        d1 = -k * read_delayed(buf, j, o1, f1, a10, a11, a12, a13, 1.0)
+        u0, uh, u1 = read_stages(buf, j, taps, 1.0)
+        d0, dh, d1 = -k * u0, -k * uh, -k * u1
         x = x + dt / 6.0 * (d0 + 4.0 * dh + d1)  # RK4 with stage slopes independent of x
         buf[(j + 1) & (buf.shape[0] - 1)] = x
         out[j + 1] = x
@@ -579,10 +602,7 @@ def signals(p, seg, samples, dt, hold, out, delay_s, sig):
     for k in range(n):
         theta = out[k, 0]
         omega = out[k, 1]
-        i_next = segment_index(seg, k, i_seg)
-        if i_next != i_seg:
-            i_seg = i_next
-            row = segment_row(seg, i_seg, dt)
+        i_seg, row = current_row(seg, k, i_seg, row, dt)
         mode, t0, a0, a1, a2, a3 = row
         sig[k, SIG_SPINDLE_RATE] = out[k, 5]
         j = k + off
@@ -809,12 +829,7 @@ def sweep_point(p, seg, samples, theta_start, dt, n_steps, act_limit, ev, m):
     theta, act, u_init, hold, status = initial_state(p, d, seg, samples, theta_start)
     if status != STATUS_OK:
         return status, 0
-    delay_steps = (p[P_DELAY] + p[P_EMD]) / dt
-    buf = np.full(buffer_size(delay_steps), u_init)
-    mask = buf.shape[0] - 1
-    o0, f0, a00, a01, a02, a03 = delay_taps(delay_steps, 0.0)
-    oh, fh, ah0, ah1, ah2, ah3 = delay_taps(delay_steps, 0.5)
-    o1, f1, a10, a11, a12, a13 = delay_taps(delay_steps, 1.0)
+    buf, taps = delay_line((p[P_DELAY] + p[P_EMD]) / dt, u_init)
     y0, y1, y2, y3 = theta, 0.0, act, 0.0
     torque_per_force = d[D_TORQUE_PER_FORCE]
     active0, _ = muscle_force_parts(p, d, y0, y1, y2)
@@ -824,21 +839,13 @@ def sweep_point(p, seg, samples, theta_start, dt, n_steps, act_limit, ev, m):
     i_seg = 0
     row = segment_row(seg, 0, dt)
     for k in range(n_steps):
-        i_next = segment_index(seg, k, i_seg)
-        if i_next != i_seg or k == 0:
-            i_seg = i_next
-            row = segment_row(seg, i_seg, dt)
-        u0 = read_delayed(buf, k, o0, f0, a00, a01, a02, a03, u_init)
-        uh = read_delayed(buf, k, oh, fh, ah0, ah1, ah2, ah3, u_init)
-        u1 = read_delayed(buf, k, o1, f1, a10, a11, a12, a13, u_init)
+        i_seg, row = current_row(seg, k, i_seg, row, dt)
+        u0, uh, u1 = read_stages(buf, k, taps, u_init)
         y0, y1, y2, y3 = rk4_step(p, d, samples, row, hold, k * dt, dt, y0, y1, y2, y3, u0, uh, u1)
-        if not (math.isfinite(y0) and math.isfinite(y1) and math.isfinite(y2) and math.isfinite(y3)):
-            return STATUS_NONFINITE, k + 1
-        if abs(y0) > ANGLE_LIMIT_RAD:
-            return STATUS_OUT_OF_RANGE, k + 1
-        if y2 > act_limit:
-            return STATUS_STEP_TOO_LARGE, k + 1
-        buf[(k + 1) & mask] = pool_excitation(p, spindle_rate(p, d, y0, y1))
+        status = step_status(y0, y1, y2, y3, act_limit)
+        if status != STATUS_OK:
+            return status, k + 1
+        buf[(k + 1) & (buf.shape[0] - 1)] = pool_excitation(p, spindle_rate(p, d, y0, y1))
         t = (k + 1) * dt
         reflex = 0.0  # the detector reads the reflex torque only inside the catch window
         if t_stretch <= t <= t_catch_end:
@@ -1193,14 +1200,9 @@ def _lockstep_grade(
         for b in range(n_batch):
             y0, y1, y2, y3 = states[0, b, i], states[1, b, i], states[2, b, i], states[3, b, i]
             k = k_first + b + 1
-            if not (math.isfinite(y0) and math.isfinite(y1) and math.isfinite(y2) and math.isfinite(y3)):
-                status[i], fail_step[i] = STATUS_NONFINITE, k
-                break
-            if abs(y0) > ANGLE_LIMIT_RAD:
-                status[i], fail_step[i] = STATUS_OUT_OF_RANGE, k
-                break
-            if y2 > act_limit[i]:
-                status[i], fail_step[i] = STATUS_STEP_TOO_LARGE, k
+            st = step_status(y0, y1, y2, y3, act_limit[i])
+            if st != STATUS_OK:
+                status[i], fail_step[i] = st, k
                 break
             t = k * dt
             if t < t_stretch:  # detector_update is a no-op before the stretch
@@ -1281,10 +1283,7 @@ def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, act_limit, e
     row = segment_row(seg, 0, dt)
     k_first = 0
     for k in range(n_steps):
-        i_next = segment_index(seg, k, i_seg)
-        if i_next != i_seg or k == 0:
-            i_seg = i_next
-            row = segment_row(seg, i_seg, dt)
+        i_seg, row = current_row(seg, k, i_seg, row, dt)
         mode, t0, a0, a1, a2, a3 = row
         t = k * dt
         # delayed drive at the three stage times (per-lane offsets: scalar reads)
@@ -1292,17 +1291,15 @@ def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, act_limit, e
             for i in range(LOCKSTEP_LANES):
                 lane = buf[i]
                 for stage in range(3):
-                    work[W_U0 + stage * LOCKSTEP_LANES + i] = read_delayed(
-                        lane,
-                        k,
+                    taps = (
                         offsets[stage, i],
                         fracs[stage, i],
                         weights[stage, 0, i],
                         weights[stage, 1, i],
                         weights[stage, 2, i],
                         weights[stage, 3, i],
-                        u_init[i],
                     )
+                    work[W_U0 + stage * LOCKSTEP_LANES + i] = read_delayed(lane, k, taps, u_init[i])
         else:
             for i in range(LOCKSTEP_LANES):
                 for stage in range(3):
