@@ -181,13 +181,13 @@ def cmd_tardieu(args: argparse.Namespace) -> int:
         payload = {
             "model": model.name,
             "r2_range_deg": result.r2_range_deg,
-            "r1_catch_deg": None if math.isnan(result.r1_catch_deg) else result.r1_catch_deg,
-            "spasticity_angle_deg": None if math.isnan(result.spasticity_angle_deg) else result.spasticity_angle_deg,
+            "r1_catch_deg": _json_float(result.r1_catch_deg),
+            "spasticity_angle_deg": _json_float(result.spasticity_angle_deg),
             "stretches": [
                 {
                     "velocity": s.label,
                     "velocity_deg_per_s": s.velocity_deg_per_s,
-                    "catch_angle_deg": None if math.isnan(s.catch_angle_deg) else s.catch_angle_deg,
+                    "catch_angle_deg": _json_float(s.catch_angle_deg),
                     "grade": s.grade,
                     "beats": s.metrics.beats,
                 }
@@ -362,15 +362,26 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-def _treatment_option(parser: argparse.ArgumentParser) -> None:
+_TREATMENT_HELP = (
+    "apply a treatment (repeatable, in order), e.g. botox:weeks=3 or afo:stop_deg=5; `reflexsim treatments` lists them"
+)
+
+
+def _model_options(
+    parser: argparse.ArgumentParser, *, overrides: bool = True, treatment_help: str | None = _TREATMENT_HELP
+) -> None:
+    """--preset, and unless switched off --set PATH=VALUE and --treatment (read by `_build_model`)."""
     parser.add_argument(
-        "--treatment",
-        action="append",
-        default=[],
-        metavar="NAME[:key=value,...]",
-        help="apply a treatment (repeatable, in order), e.g. botox:weeks=3 or afo:stop_deg=5; "
-        "`reflexsim treatments` lists them",
+        "--preset", default=DEFAULT_PRESET, choices=list(PRESETS), help=f"model preset (default {DEFAULT_PRESET})"
     )
+    if overrides:
+        parser.add_argument(
+            "--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter (repeatable)"
+        )
+    if treatment_help:
+        parser.add_argument(
+            "--treatment", action="append", default=[], metavar="NAME[:key=value,...]", help=treatment_help
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,11 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("clonus-test", help="run the bedside clonus test and grade it")
-    p.add_argument(
-        "--preset", default=DEFAULT_PRESET, choices=list(PRESETS), help=f"model preset (default {DEFAULT_PRESET})"
-    )
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter (repeatable)")
-    _treatment_option(p)
+    _model_options(p)
     p.add_argument(
         "--duration",
         type=number_option("--duration", 0.5, MAX_DURATION_S, "s"),
@@ -406,28 +413,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_clonus_test)
 
     t = sub.add_parser("tardieu", help="the modified Tardieu test at V1, V2, V3")
-    t.add_argument(
-        "--preset", default=DEFAULT_PRESET, choices=list(PRESETS), help=f"model preset (default {DEFAULT_PRESET})"
-    )
-    t.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
-    _treatment_option(t)
+    _model_options(t)
     t.add_argument("--json", action="store_true", help="print JSON")
     t.set_defaults(func=cmd_tardieu)
 
     e = sub.add_parser("explore", help="interactive window: sliders, presets, treatments, stretch!")
-    e.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
+    _model_options(e, overrides=False, treatment_help=None)
     e.set_defaults(func=cmd_explore)
 
     a = sub.add_parser("animate", help="animated ankle in clonus (GIF or MP4), optionally vs a treatment")
-    a.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
-    a.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
-    a.add_argument(
-        "--treatment",
-        action="append",
-        default=[],
-        metavar="NAME[:key=value,...]",
-        help="show the treated ankle beside the untreated one (repeatable, applied in order)",
-    )
+    _model_options(a, treatment_help="show the treated ankle beside the untreated one (repeatable, applied in order)")
     a.add_argument("--out", default="clonus.gif", help="output .gif or .mp4 (default clonus.gif)")
     a.add_argument("--seconds", type=number_option("--seconds", 0.5, 30.0, "s"), default=3.0, help="simulated seconds")
     a.add_argument("--fps", type=int, choices=range(5, 61), default=20, metavar="FPS", help="frames per second")
@@ -445,15 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
     xr.set_defaults(func=cmd_experiment_run)
 
     s = sub.add_parser("stability", help="linear stability of the hold: roots, critical gain, Hopf boundary")
-    s.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
-    s.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter")
-    _treatment_option(s)
-    s.add_argument(
-        "--hold-torque-nm",
-        type=number_option("--hold-torque-nm", 0.0, 150.0, "N·m"),
-        default=ClonusTest().hold_torque_nm,
-        help="held dorsiflexing torque defining the operating point",
-    )
+    _model_options(s)
+    _protocol_option(s, "hold_torque_nm", "held dorsiflexing torque defining the operating point")
     s.add_argument(
         "--boundary",
         metavar="PATH=start:stop:num",
