@@ -13,6 +13,7 @@ import pytest
 
 from reflexsim import clonus_metrics, simulate
 from reflexsim.presets import preset
+from reflexsim.validation import simulated_onset_gain
 
 
 def test_target1_severe_lesion_gives_sustained_clonus(preset_runs):
@@ -85,21 +86,10 @@ def test_target4_short_delay_stabilises_the_severe_lesion():
         assert clonus_metrics(simulate(healthy_excitability)).scats == 0
 
 
-def _critical_gain(model, lo=0.5, hi=20.0, iterations=12):
-    """Smallest reflex gain at which the clonus test leaves clonus still beating at the end."""
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        if clonus_metrics(simulate(model.with_values({"reflex.gain": mid}), duration_s=8.0)).ongoing:
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-def test_target5_longer_delay_lowers_frequency_and_critical_gain():
+def test_target5_longer_delay_lowers_frequency_andsimulated_onset_gain():
     severe = preset("severe")
     delays = (0.03, 0.04, 0.05, 0.06)
     freqs = [clonus_metrics(simulate(severe.with_values({"reflex.delay_s": d}))).frequency_hz for d in delays]
-    crit = [_critical_gain(severe.with_values({"reflex.delay_s": d})) for d in delays]
+    crit = [simulated_onset_gain(severe.with_values({"reflex.delay_s": d})) for d in delays]
     assert all(b < a for a, b in itertools.pairwise(freqs)), freqs
     assert all(b < a for a, b in itertools.pairwise(crit)), crit

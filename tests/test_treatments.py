@@ -20,27 +20,13 @@ from reflexsim.treatments import (
     parse_spec,
     peak_reflex_torque,
 )
+from reflexsim.validation import simulated_onset_gain
 
 LESIONS = ("mild", "severe")
 
 
 def _evoked(model):
     return stretch_response(simulate(model, RampAndHold(), duration_s=1.0))
-
-
-def _critical_gain(model, hi=20.0):
-    """Smallest gain that leaves clonus beating at the end of an 8 s clonus test (inf if none)."""
-
-    def beating(gain):
-        return clonus_metrics(simulate(model.with_values({"reflex.gain": gain}), duration_s=8.0)).ongoing
-
-    if not beating(hi):
-        return math.inf
-    lo = 0.5
-    for _ in range(10):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if beating(mid) else (mid, hi)
-    return hi
 
 
 @pytest.mark.parametrize("name", LESIONS)
@@ -137,10 +123,10 @@ def test_afo_units_and_wedge():
 
 def test_carbon_afo_raises_critical_gain_and_stops_mild_clonus():
     base = preset("severe")
-    untreated = _critical_gain(base)
-    soft = _critical_gain(apply(base, "afo", stiffness_nm_per_deg=0.58))
-    medium = _critical_gain(apply(base, "afo", stiffness_nm_per_deg=1.0))
-    stiff = _critical_gain(apply(base, "afo", stiffness_nm_per_deg=2.0))
+    untreated = simulated_onset_gain(base)
+    soft = simulated_onset_gain(apply(base, "afo", stiffness_nm_per_deg=0.58))
+    medium = simulated_onset_gain(apply(base, "afo", stiffness_nm_per_deg=1.0))
+    stiff = simulated_onset_gain(apply(base, "afo", stiffness_nm_per_deg=2.0))
     assert untreated < soft < medium <= stiff
     assert medium / untreated >= 2.0
     mild = clonus_metrics(simulate(apply(preset("mild"), "afo", stiffness_nm_per_deg=2.0)))
