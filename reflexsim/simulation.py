@@ -105,14 +105,24 @@ class StepLimits:
         return (RK4_STABILITY * self.inertia / dt_s - self.damping) / self.fv_damping_full
 
 
-def _check_number(name: str, value: float, lo: float, hi: float, unit: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise SimulationError(f"{name} = {value!r} is not a number; valid range [{lo:g}, {hi:g}] {unit}") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise SimulationError(f"{name} = {value!r} is outside its valid range [{lo:g}, {hi:g}] {unit}")
-    return v
+def checked_steps(duration_s: float, dt_s: float, error: type[Exception] = SimulationError) -> tuple[float, float, int]:
+    """Validated (duration_s, dt_s, number of steps); `error` is raised with one clear message."""
+
+    def number(name: str, value: float, lo: float, hi: float) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise error(f"{name} = {value!r} is not a number; valid range [{lo:g}, {hi:g}] s") from None
+        if not (math.isfinite(v) and lo <= v <= hi):
+            raise error(f"{name} = {value!r} is outside its valid range [{lo:g}, {hi:g}] s")
+        return v
+
+    duration_s = number("duration_s", duration_s, 1e-3, MAX_DURATION_S)
+    dt_s = number("dt_s", dt_s, MIN_DT_S, MAX_DT_S)
+    n_steps = round(duration_s / dt_s)
+    if n_steps < 1:
+        raise error(f"duration_s = {duration_s:g} s is shorter than one step (dt_s = {dt_s:g} s)")
+    return duration_s, dt_s, n_steps
 
 
 def _fastest_rate(inertia: float, damping: float, stiffness: float) -> float:
@@ -193,11 +203,7 @@ def simulate(
     protocol = ClonusTest() if protocol is None else protocol
     if not hasattr(protocol, "compile"):
         raise SimulationError(f"protocol must be a reflexsim protocol such as ClonusTest(), got {protocol!r}")
-    duration_s = _check_number("duration_s", duration_s, 1e-3, MAX_DURATION_S, "s")
-    dt_s = _check_number("dt_s", dt_s, MIN_DT_S, MAX_DT_S, "s")
-    n_steps = round(duration_s / dt_s)
-    if n_steps < 1:
-        raise SimulationError(f"duration_s = {duration_s:g} s is shorter than one step (dt_s = {dt_s:g} s)")
+    duration_s, dt_s, n_steps = checked_steps(duration_s, dt_s)
 
     total_delay = model.reflex.delay_s + model.muscle.electromechanical_delay_s
     if total_delay < 2.0 * dt_s:

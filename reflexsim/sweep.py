@@ -54,10 +54,7 @@ from .protocols import MODE_STATIC_HOLD, ClonusTest, CompiledProtocol, ProtocolL
 from .simulation import (
     DEFAULT_DT_S,
     DEFAULT_DURATION_S,
-    MAX_DT_S,
-    MAX_DURATION_S,
-    MIN_DT_S,
-    _check_number,
+    checked_steps,
     resolve_segments,
     step_limits,
 )
@@ -457,10 +454,7 @@ def _make_spec(
             key.check(np.array([lo, hi]))
     if kernel_name not in KERNELS:
         raise SweepError(f"kernel = {kernel_name!r}; valid kernels: {', '.join(KERNELS)}")
-    duration_s = _check_number("duration_s", duration_s, 1e-3, MAX_DURATION_S, "s")
-    dt_s = _check_number("dt_s", dt_s, MIN_DT_S, MAX_DT_S, "s")
-    if round(duration_s / dt_s) < 1:
-        raise SweepError(f"duration_s = {duration_s:g} s is shorter than one step (dt_s = {dt_s:g} s)")
+    duration_s, dt_s, _ = checked_steps(duration_s, dt_s, SweepError)
     if not (math.isfinite(beat_threshold_deg) and beat_threshold_deg > 0):
         raise SweepError(f"beat_threshold_deg = {beat_threshold_deg!r} must be a positive number of degrees")
     return _Spec(
