@@ -1,16 +1,27 @@
-"""The compiled core: packed-parameter layout, right-hand side, RK4 stepper, delay buffer.
+"""The compiled core: parameter layout, the loop's equations, RK4 stepper, delay line, grader.
 
-This is the only module that numba compiles. Everything here works on packed float64
-arrays built by :mod:`reflexsim.params` and :mod:`reflexsim.protocols`; validation happens
-in Python before anything reaches a kernel, and kernels report trouble through status codes.
+This is the only module that numba compiles. Everything here works on packed float64 arrays
+built by :mod:`reflexsim.params` and :mod:`reflexsim.protocols`; validation happens in Python
+before anything reaches a kernel, and kernels report trouble through status codes.
+
+**Each physical law is written once**, as a small function of a *record of per-run constants*
+``c`` read at lane ``i``: ``c[C_NAME + i]``. A scalar run (`run`, used by `simulate` and
+`sweep_exact`) fills lane 0 of a record of its own; the lockstep sweep kernel fills
+``LOCKSTEP_LANES`` lanes side by side and calls the very same functions in a loop over lanes,
+which LLVM turns into vector code. The functions are branch-free (selects, vectorisable
+`vexp`/`vlog`), so one definition serves both. The linearisation (`reflexsim.stability`), the
+step-size bound (`max_stable_dt`) and the derived signals read the same functions.
 
 Conventions (SI units throughout):
 
 * ankle angle ``theta`` in rad, positive = dorsiflexion = calf stretch;
 * torques in N·m, positive = dorsiflexing; the triceps surae pulls negative;
-* state vector ``(theta, omega, activation, activation_rate)``;
-* the delay buffer holds the motoneuron-pool excitation ``u(t_k)`` at every step point;
-  the muscle sees ``u(t - reflex.delay_s - muscle.electromechanical_delay_s)``, read back with
+* state ``y = (theta, omega, activation, activation_rate, ce_velocity, efficacy)``:
+  ``ce_velocity`` is the contractile element's lengthening velocity (optimal lengths per s),
+  which lags the joint through the series elasticity; ``efficacy`` (0..1] is the fraction of
+  Ia–motoneuron transmission left after post-activation depression;
+* the delay buffer holds the motoneuron-pool excitation ``u(t_k)`` at every step point; the
+  muscle sees ``u(t - reflex.delay_s - muscle.electromechanical_delay_s)``, read back with
   4-point (cubic) Lagrange interpolation so that a delay that is not a multiple of the step
   keeps RK4's fourth order. Before t = 0 the history is the initial state held constant.
 
@@ -27,7 +38,7 @@ import numpy as np
 from llvmlite import ir as llvm_ir
 from numba import njit, prange, types
 from numba.core.compiler_lock import global_compiler_lock
-from numba.core.extending import intrinsic
+from numba.extending import intrinsic
 
 # ---------------------------------------------------------------------------------------------
 # Packed parameter layout. The order is the packing order; names are the dotted paths of
@@ -51,6 +62,7 @@ PARAM_PATHS = (
     "muscle.fv_curvature",
     "muscle.max_eccentric_force",
     "muscle.fl_width",
+    "muscle.active_stiffness_per_torque",
     "muscle.passive_force_at_optimal_n",
     "muscle.passive_exponent",
     "muscle.passive_scale",
@@ -59,15 +71,17 @@ PARAM_PATHS = (
     "spindle.baseline_rate_ips",
     "spindle.velocity_gain_ips",
     "spindle.velocity_exponent",
+    "spindle.linear_range_m_per_s",
     "spindle.length_gain_ips_per_m",
     "spindle.fusimotor_scale",
-    "spindle.velocity_smoothing_m_per_s",
     "reflex.gain",
     "reflex.delay_s",
     "reflex.threshold_ips",
     "reflex.tone",
     "reflex.drive_per_ips",
     "reflex.recruitment_width_ips",
+    "reflex.depression_per_impulse",
+    "reflex.depression_recovery_s",
     "orthosis.stiffness_nm_per_rad",
     "orthosis.damping_nms_per_rad",
     "orthosis.neutral_angle_rad",
@@ -95,6 +109,7 @@ P_VMAX = _IX["muscle.max_shortening_velocity_per_s"]
 P_FV_CURVATURE = _IX["muscle.fv_curvature"]
 P_FV_ECC = _IX["muscle.max_eccentric_force"]
 P_FL_WIDTH = _IX["muscle.fl_width"]
+P_ACTIVE_STIFFNESS = _IX["muscle.active_stiffness_per_torque"]
 P_PE_AT_OPT = _IX["muscle.passive_force_at_optimal_n"]
 P_PE_EXP = _IX["muscle.passive_exponent"]
 P_PE_SCALE = _IX["muscle.passive_scale"]
@@ -103,15 +118,17 @@ P_EMD = _IX["muscle.electromechanical_delay_s"]
 P_IA_BASE = _IX["spindle.baseline_rate_ips"]
 P_IA_VGAIN = _IX["spindle.velocity_gain_ips"]
 P_IA_VEXP = _IX["spindle.velocity_exponent"]
+P_IA_VLIN = _IX["spindle.linear_range_m_per_s"]
 P_IA_LGAIN = _IX["spindle.length_gain_ips_per_m"]
 P_FUSIMOTOR = _IX["spindle.fusimotor_scale"]
-P_IA_VSMOOTH = _IX["spindle.velocity_smoothing_m_per_s"]
 P_GAIN = _IX["reflex.gain"]
 P_DELAY = _IX["reflex.delay_s"]
 P_THRESHOLD = _IX["reflex.threshold_ips"]
 P_TONE = _IX["reflex.tone"]
 P_DRIVE_PER_IPS = _IX["reflex.drive_per_ips"]
 P_RECRUIT_WIDTH = _IX["reflex.recruitment_width_ips"]
+P_DEPRESSION = _IX["reflex.depression_per_impulse"]
+P_RECOVERY = _IX["reflex.depression_recovery_s"]
 P_AFO_K = _IX["orthosis.stiffness_nm_per_rad"]
 P_AFO_B = _IX["orthosis.damping_nms_per_rad"]
 P_AFO_NEUTRAL = _IX["orthosis.neutral_angle_rad"]
@@ -119,13 +136,10 @@ P_STOP_ANGLE = _IX["orthosis.stop_angle_rad"]
 P_STOP_K = _IX["orthosis.stop_stiffness_nm_per_rad"]
 P_STOP_WIDTH = _IX["orthosis.stop_width_rad"]
 
-# Derived constants, computed once per simulation by `derive`.
-D_TORQUE_PER_FORCE = 0  # moment arm * cos(pennation): N·m per N of fibre force
-D_LAMBDA_PER_RAD = 1  # normalised fibre length per rad of dorsiflexion (rigid tendon)
-D_FIBRE_M_PER_RAD = 2  # fibre length in m per rad of dorsiflexion
-D_FV_ECC_RATE = 3  # shape constant of the lengthening branch (C1 join at v = 0)
-D_VMAX_M_PER_S = 4  # max shortening velocity in m/s
-N_DERIVED = 5
+# State vector.
+N_STATES = 6
+Y_THETA, Y_OMEGA, Y_ACT, Y_ACT_RATE, Y_CE_VELOCITY, Y_EFFICACY = range(N_STATES)
+STATE_NAMES = ("theta", "omega", "activation", "activation_rate", "ce_velocity", "efficacy")
 
 # Protocol segment table: one row per segment, columns below. Segments start on step
 # boundaries (`SEG_START_STEP`), so every RK4 stage of a step sees the same segment.
@@ -145,141 +159,496 @@ STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_OUT_OF_RANGE = 2
 STATUS_NO_EQUILIBRIUM = 3
-STATUS_STEP_TOO_LARGE = 4  # activation rose past the level where the step stays RK4-stable
 ANGLE_LIMIT_RAD = 0.5 * math.pi  # beyond +-90 deg the foot has left any physical range
 
-# Excitation saturation smoothing (fraction of full recruitment) and spindle-rate rectification
-# smoothing (imp/s): numerical widths that keep the right-hand side smooth, far below anything
-# physiological.
-_SATURATION_WIDTH = 0.01
+# |lambda| * dt bound for classic RK4 (its stability region reaches 2.78 on the negative real
+# axis and 2.83 on the imaginary axis); kept below both with a margin.
+RK4_STABILITY = 2.5
+
+# Smoothing widths that keep the right-hand side smooth, far below anything physiological:
+# saturation of the pool drive (fraction of full recruitment), the floor of the Ia rate and
+# the onset of the dynamic Ia discharge that drives post-activation depression (imp/s).
+SATURATION_WIDTH = 0.01
 _RATE_FLOOR_WIDTH_IPS = 1.0
-_V_REF_M_PER_S = 1e-3  # spindle power law is written in mm/s (Prochazka & Gorassini 1998)
-
-
+_DYNAMIC_ONSET_IPS = 1.0
+_V_REF_M_PER_S = 1e-3  # the spindle power law is written in mm/s (Prochazka & Gorassini 1998)
 _SOFTPLUS_CUTOFF = 36.0  # beyond 36 widths the smooth correction is below 1e-15 of the value
 
-
-@njit(cache=True, inline="always")
-def softplus(z, width):
-    """Smooth max(z, 0) with transition width `width`; exact to machine precision far away."""
-    a = abs(z) / width
-    if a > _SOFTPLUS_CUTOFF:
-        return max(z, 0.0)
-    return max(z, 0.0) + width * math.log1p(math.exp(-a))
+# ---------------------------------------------------------------------------------------------
+# Vectorisable elementary functions. numba's math.exp/log/pow are calls
+# into libm, which LLVM can only scalarise; these are plain arithmetic (Cody-Waite reduction,
+# polynomials, exponent bits), so a loop over lanes becomes vector code.
 
 
-@njit(cache=True, inline="always")
-def derive(p):
-    """Constants that depend only on parameters, computed once per simulation."""
-    d = np.empty(N_DERIVED)
-    cos_pen = math.cos(p[P_PENNATION])
-    d[D_TORQUE_PER_FORCE] = p[P_MOMENT_ARM] * cos_pen
-    d[D_FIBRE_M_PER_RAD] = p[P_MOMENT_ARM] / cos_pen
-    d[D_LAMBDA_PER_RAD] = d[D_FIBRE_M_PER_RAD] / p[P_LOPT]
-    d[D_FV_ECC_RATE] = (1.0 + 1.0 / p[P_FV_CURVATURE]) / (p[P_FV_ECC] - 1.0)
-    d[D_VMAX_M_PER_S] = p[P_VMAX] * p[P_LOPT]
-    return d
+@intrinsic
+def _bits_as_float(typingctx, bits):
+    """Reinterpret an int64 bit pattern as float64 (free: a register move)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvm_ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _float_as_bits(typingctx, x):
+    """Reinterpret a float64 as its int64 bit pattern."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvm_ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+_LOG2_E = 1.4426950408889634
+_LN2_HI = 0.6931471803691238  # ln 2 split so that n * _LN2_HI is exact for |n| < 2^11
+_LN2_LO = 1.9082149292705877e-10
+_EXP_MAX = 709.78  # exp overflows above this
+_EXP_MIN = -708.0  # below this vexp returns 0 (the normal range ends near -708.4)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def vexp(x):
+    """exp(x) within 2 ulp, vectorisable; inf above 709.78, 0 below -708, NaN for NaN."""
+    xc = _EXP_MIN if x < _EXP_MIN else x  # comparisons keep NaN
+    xc = 709.0 if xc > 709.0 else xc
+    n = math.floor(xc * _LOG2_E + 0.5)
+    r = xc - n * _LN2_HI
+    r = r - n * _LN2_LO  # |r| <= ln2 / 2
+    q = 1.0 / 479001600.0  # Taylor series to r^12 / 12!: truncation below 1e-17 relative
+    q = q * r + 1.0 / 39916800.0
+    q = q * r + 1.0 / 3628800.0
+    q = q * r + 1.0 / 362880.0
+    q = q * r + 1.0 / 40320.0
+    q = q * r + 1.0 / 5040.0
+    q = q * r + 1.0 / 720.0
+    q = q * r + 1.0 / 120.0
+    q = q * r + 1.0 / 24.0
+    q = q * r + 1.0 / 6.0
+    q = q * r + 0.5
+    q = q * r + 1.0
+    q = q * r + 1.0
+    res = q * _bits_as_float((np.int64(n) + 1023) << 52)  # times 2^n
+    res = math.inf if x > _EXP_MAX else res
+    return 0.0 if x < _EXP_MIN else res
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def vlog(x):
+    """Natural log of a positive normal float within 2 ulp, vectorisable (no special cases)."""
+    bits = _float_as_bits(x)
+    e = ((bits >> 52) & 0x7FF) - 1023
+    mant = _bits_as_float((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)  # in [1, 2)
+    big = mant > 1.4142135623730951
+    mant = 0.5 * mant if big else mant  # in [sqrt(1/2), sqrt(2))
+    e = e + 1 if big else e
+    s = (mant - 1.0) / (mant + 1.0)  # log(mant) = 2 atanh(s), |s| < 0.172
+    z = s * s
+    q = 1.0 / 25.0
+    q = q * z + 1.0 / 23.0
+    q = q * z + 1.0 / 21.0
+    q = q * z + 1.0 / 19.0
+    q = q * z + 1.0 / 17.0
+    q = q * z + 1.0 / 15.0
+    q = q * z + 1.0 / 13.0
+    q = q * z + 1.0 / 11.0
+    q = q * z + 1.0 / 9.0
+    q = q * z + 1.0 / 7.0
+    q = q * z + 1.0 / 5.0
+    q = q * z + 1.0 / 3.0
+    q = q * z + 1.0
+    fe = float(e)
+    return fe * _LN2_HI + (2.0 * s * q + fe * _LN2_LO)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def vlog1p_unit(x):
+    """log(1 + x) for 0 <= x <= 1 within 2 ulp, vectorisable: 2 atanh(x / (2 + x)), |s| <= 1/3."""
+    s = x / (2.0 + x)
+    z = s * s
+    q = 1.0 / 31.0
+    q = q * z + 1.0 / 29.0
+    q = q * z + 1.0 / 27.0
+    q = q * z + 1.0 / 25.0
+    q = q * z + 1.0 / 23.0
+    q = q * z + 1.0 / 21.0
+    q = q * z + 1.0 / 19.0
+    q = q * z + 1.0 / 17.0
+    q = q * z + 1.0 / 15.0
+    q = q * z + 1.0 / 13.0
+    q = q * z + 1.0 / 11.0
+    q = q * z + 1.0 / 9.0
+    q = q * z + 1.0 / 7.0
+    q = q * z + 1.0 / 5.0
+    q = q * z + 1.0 / 3.0
+    q = q * z + 1.0
+    return 2.0 * s * q
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def vsoftplus(z, width, inv_width):
+    """`softplus` with vexp/vlog1p_unit and a precomputed 1 / width."""
+    a = abs(z) * inv_width
+    z_pos = z if z > 0.0 else 0.0
+    return z_pos if a > _SOFTPLUS_CUTOFF else z_pos + width * vlog1p_unit(vexp(-a))
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def vcos(x):
+    """cos(x) for |x| <= 3 within 1e-12 (Taylor series in x^2 to x^24), vectorisable; the argument
+    is clamped to +-3 rad (the foot never gets there: runs stop beyond +-90 deg)."""
+    xc = -3.0 if x < -3.0 else (3.0 if x > 3.0 else x)
+    z = xc * xc
+    q = 1.0 / 620448401733239439360000.0
+    q = q * -z + 1.0 / 1124000727777607680000.0
+    q = q * -z + 1.0 / 2432902008176640000.0
+    q = q * -z + 1.0 / 6402373705728000.0
+    q = q * -z + 1.0 / 20922789888000.0
+    q = q * -z + 1.0 / 87178291200.0
+    q = q * -z + 1.0 / 479001600.0
+    q = q * -z + 1.0 / 3628800.0
+    q = q * -z + 1.0 / 40320.0
+    q = q * -z + 1.0 / 720.0
+    q = q * -z + 1.0 / 24.0
+    q = q * -z + 1.0 / 2.0
+    return q * -z + 1.0
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def vpow(x, e):
+    """x**e for a positive normal x, vectorisable."""
+    return vexp(e * vlog(x))
 
 
 # ---------------------------------------------------------------------------------------------
-# Components. Each is a pure scalar function of the packed parameters.
+# The record of per-run constants. One row of LOCKSTEP_LANES values per quantity; C_* are the
+# row offsets (compile-time constants, so that LLVM sees independent unit-stride streams and
+# vectorises a loop over lanes without runtime alias checks). A scalar run uses lane 0. The
+# lockstep kernel keeps its state rows (W_*) after the constants in the same array.
+
+LOCKSTEP_LANES = 32  # simulations per block: 4 interleaved vectors of 8 float64 (AVX-512)
+
+(
+    C_INV_INERTIA,
+    C_JOINT_DAMPING,
+    C_PF_END_TORQUE,
+    C_PF_END_RATE,
+    C_OFFSET_TORQUE,
+    C_GRAVITY_TORQUE,
+    C_AFO_K,
+    C_AFO_B,
+    C_AFO_NEUTRAL,
+    C_STOP_K,
+    C_STOP_ANGLE,
+    C_STOP_WIDTH,
+    C_INV_STOP_WIDTH,
+    C_TORQUE_PER_FORCE,
+    C_FMAX,
+    C_LAM0,
+    C_LAM_PER_RAD,
+    C_INV_FL_WIDTH,
+    C_INV_VMAX,
+    C_FV_ECC,
+    C_FV_ECC_RATE,
+    C_INV_FV_CURVATURE,
+    C_INV_SE_TIME,
+    C_PASSIVE_AT_OPT,
+    C_PE_EXP,
+    C_TWITCH,
+    C_INV_TWITCH2,
+    C_FIBRE_M_PER_RAD,
+    C_LOPT,
+    C_IA_BASE,
+    C_IA_VGAIN,
+    C_IA_VEXP,
+    C_IA_VLIN,
+    C_IA_VLIN_POW,
+    C_FUSIMOTOR,
+    C_IA_LGAIN,
+    C_THRESHOLD,
+    C_RECRUIT_WIDTH,
+    C_INV_RECRUIT_WIDTH,
+    C_TONE,
+    C_GAIN_DRIVE,
+    C_DEPRESSION,
+    C_INV_RECOVERY,
+    C_HOLD,
+) = range(0, 44 * LOCKSTEP_LANES, LOCKSTEP_LANES)
+N_CONST_ROWS = 44
+CONST_SIZE = N_CONST_ROWS * LOCKSTEP_LANES
 
 
-@njit(cache=True, inline="always")
-def force_length(p, lam):
+@njit(cache=True)
+def fill_constants(c, i, p):
+    """Lane i of the constants record from packed parameters p (C_HOLD is set by `prepare`).
+
+    Returns True if the lane needs the rarely used terms (orthosis stop, foot gravity)."""
+    cos_pen = math.cos(p[P_PENNATION])
+    fibre_m_per_rad = p[P_MOMENT_ARM] / cos_pen  # rigid-tendon geometry
+    lam_per_rad = fibre_m_per_rad / p[P_LOPT]
+    fv_slope = 1.0 + 1.0 / p[P_FV_CURVATURE]  # Hill slope d f_v / d(v / v_max) at v = 0
+    c[C_INV_INERTIA + i] = 1.0 / p[P_INERTIA]
+    c[C_JOINT_DAMPING + i] = p[P_JOINT_DAMPING]
+    c[C_PF_END_TORQUE + i] = p[P_PF_END_TORQUE]
+    c[C_PF_END_RATE + i] = p[P_PF_END_RATE]
+    c[C_OFFSET_TORQUE + i] = p[P_OFFSET_TORQUE]
+    c[C_GRAVITY_TORQUE + i] = p[P_FOOT_MASS] * p[P_GRAVITY] * p[P_FOOT_COM]
+    c[C_AFO_K + i] = p[P_AFO_K]
+    c[C_AFO_B + i] = p[P_AFO_B]
+    c[C_AFO_NEUTRAL + i] = p[P_AFO_NEUTRAL]
+    has_stop = p[P_STOP_K] > 0.0 and p[P_STOP_ANGLE] < ANGLE_LIMIT_RAD
+    c[C_STOP_K + i] = p[P_STOP_K] if has_stop else 0.0  # a lane without a stop adds 0 * finite
+    c[C_STOP_ANGLE + i] = p[P_STOP_ANGLE] if has_stop else 0.0
+    c[C_STOP_WIDTH + i] = p[P_STOP_WIDTH]
+    c[C_INV_STOP_WIDTH + i] = 1.0 / p[P_STOP_WIDTH]
+    c[C_TORQUE_PER_FORCE + i] = p[P_MOMENT_ARM] * cos_pen
+    c[C_FMAX + i] = p[P_FMAX]
+    c[C_LAM0 + i] = p[P_LAMBDA0]
+    c[C_LAM_PER_RAD + i] = lam_per_rad
+    c[C_INV_FL_WIDTH + i] = 1.0 / p[P_FL_WIDTH]
+    c[C_INV_VMAX + i] = 1.0 / p[P_VMAX]
+    c[C_FV_ECC + i] = p[P_FV_ECC]
+    c[C_FV_ECC_RATE + i] = fv_slope / (p[P_FV_ECC] - 1.0)  # C1 join of the lengthening branch
+    c[C_INV_FV_CURVATURE + i] = 1.0 / p[P_FV_CURVATURE]
+    # Series-elastic time constant: force-velocity damping per N·m of active torque (s/rad)
+    # over series stiffness per N·m of active torque (1/rad); see `ce_velocity_rate`.
+    c[C_INV_SE_TIME + i] = p[P_ACTIVE_STIFFNESS] * p[P_VMAX] / (lam_per_rad * fv_slope)
+    c[C_PASSIVE_AT_OPT + i] = p[P_PE_SCALE] * p[P_PE_AT_OPT]
+    c[C_PE_EXP + i] = p[P_PE_EXP]
+    c[C_TWITCH + i] = p[P_TWITCH]
+    c[C_INV_TWITCH2 + i] = 1.0 / (p[P_TWITCH] * p[P_TWITCH])
+    c[C_FIBRE_M_PER_RAD + i] = fibre_m_per_rad
+    c[C_LOPT + i] = p[P_LOPT]
+    c[C_IA_BASE + i] = p[P_IA_BASE]
+    c[C_IA_VGAIN + i] = p[P_IA_VGAIN] / _V_REF_M_PER_S ** p[P_IA_VEXP]
+    c[C_IA_VEXP + i] = p[P_IA_VEXP]
+    c[C_IA_VLIN + i] = p[P_IA_VLIN]
+    c[C_IA_VLIN_POW + i] = p[P_IA_VLIN] ** p[P_IA_VEXP]
+    c[C_FUSIMOTOR + i] = p[P_FUSIMOTOR]
+    c[C_IA_LGAIN + i] = p[P_IA_LGAIN]
+    c[C_THRESHOLD + i] = p[P_THRESHOLD]
+    c[C_RECRUIT_WIDTH + i] = p[P_RECRUIT_WIDTH]
+    c[C_INV_RECRUIT_WIDTH + i] = 1.0 / p[P_RECRUIT_WIDTH]
+    c[C_TONE + i] = p[P_TONE]
+    c[C_GAIN_DRIVE + i] = p[P_GAIN] * p[P_DRIVE_PER_IPS]
+    c[C_DEPRESSION + i] = p[P_DEPRESSION]
+    c[C_INV_RECOVERY + i] = 1.0 / p[P_RECOVERY]
+    c[C_HOLD + i] = 0.0
+    return has_stop or c[C_GRAVITY_TORQUE + i] > 0.0
+
+
+@njit(cache=True)
+def constants(p):
+    """A constants record with lane 0 filled from p, and whether it needs the rare terms."""
+    c = np.zeros(CONST_SIZE)
+    extras = fill_constants(c, 0, p)
+    return c, extras
+
+
+# ---------------------------------------------------------------------------------------------
+# The physical laws. Each is written once, as a pure function of the constants record at lane
+# i; the scalar integrator, the lockstep lanes, the linearisation and the derived signals all
+# call these. Branches are selects on finite values (vectorisable).
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def fibre_length(c, i, theta):
+    """Normalised fibre length (l / l_opt) at ankle angle theta (rigid-tendon geometry)."""
+    return c[C_LAM0 + i] + c[C_LAM_PER_RAD + i] * theta
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def force_length(c, i, lam):
     """Active force-length factor (Gaussian, Thelen 2003), 1 at optimal fibre length."""
-    z = (lam - 1.0) / p[P_FL_WIDTH]
-    return math.exp(-z * z)
+    z = (lam - 1.0) * c[C_INV_FL_WIDTH + i]
+    return vexp(-z * z)
 
 
-@njit(cache=True, inline="always")
-def force_velocity(p, d, x):
-    """Force-velocity factor at normalised fibre velocity x = v / v_max (lengthening > 0).
+@njit(cache=True, forceinline=True, error_model="numpy")
+def force_velocity(c, i, x):
+    """Force-velocity factor at normalised contractile velocity x = v / v_max (lengthening > 0).
 
-    Hill's hyperbola for shortening; for lengthening a hyperbola rising to
-    `max_eccentric_force`, joined to the shortening branch with a continuous slope.
+    Hill's hyperbola for shortening (0 below -v_max); for lengthening a hyperbola rising to
+    `max_eccentric_force`, joined to the shortening branch with a continuous slope. One division:
+    the branch picks numerator and denominator.
     """
-    if x <= -1.0:
-        return 0.0
-    if x <= 0.0:
-        return (1.0 + x) / (1.0 - x / p[P_FV_CURVATURE])
-    return p[P_FV_ECC] - (p[P_FV_ECC] - 1.0) / (1.0 + d[D_FV_ECC_RATE] * x)
+    ecc = c[C_FV_ECC + i]
+    lengthening = x > 0.0
+    num = ecc - 1.0 if lengthening else 1.0 + x
+    den = 1.0 + c[C_FV_ECC_RATE + i] * x if lengthening else 1.0 - x * c[C_INV_FV_CURVATURE + i]
+    ratio = num / den
+    return ecc - ratio if lengthening else (ratio if x > -1.0 else 0.0)
 
 
-@njit(cache=True, inline="always")
-def fibre_length(p, d, theta):
-    """Normalised fibre length (l / l_opt) at ankle angle theta (rigid tendon)."""
-    return p[P_LAMBDA0] + d[D_LAMBDA_PER_RAD] * theta
+@njit(cache=True, forceinline=True, error_model="numpy")
+def muscle_forces(c, i, theta, act, ce_velocity):
+    """Triceps surae fibre force in N as (active a·F_max·f_l·f_v, passive fibre force)."""
+    lam = fibre_length(c, i, theta)
+    f_v = force_velocity(c, i, ce_velocity * c[C_INV_VMAX + i])
+    active = act * c[C_FMAX + i] * force_length(c, i, lam) * f_v
+    passive = c[C_PASSIVE_AT_OPT + i] * vexp(c[C_PE_EXP + i] * (lam - 1.0))
+    return active, passive
 
 
-@njit(cache=True, inline="always")
-def muscle_force_parts(p, d, theta, omega, activation):
-    """Triceps surae fibre force in N as (active a * f_l * f_v part, passive fibre part)."""
-    lam = fibre_length(p, d, theta)
-    x = d[D_LAMBDA_PER_RAD] * omega / p[P_VMAX]
-    active = activation * force_length(p, lam) * force_velocity(p, d, x)
-    passive = p[P_PE_SCALE] * p[P_PE_AT_OPT] * math.exp(p[P_PE_EXP] * (lam - 1.0))
-    return p[P_FMAX] * active, passive
+@njit(cache=True, forceinline=True, error_model="numpy")
+def ce_velocity_rate(c, i, omega, ce_velocity):
+    """d(ce_velocity)/dt: the contractile element follows the joint's fibre velocity with the
+    series-elastic time constant T = beta / kappa.
+
+    With force-velocity damping beta·T_a (beta = (1 + 1/curvature)·(dλ/dθ) / v_max, s/rad) in
+    series with an elasticity of stiffness kappa·T_a (kappa = `active_stiffness_per_torque`), a
+    small stretch of an active muscle meets a spring kappa·T_a at frequencies above 1/T and the
+    force-velocity damping only below (a Maxwell element): the intrinsic stiffness rises in
+    proportion to active torque, as ankle system identification finds.
+    """
+    return (c[C_LAM_PER_RAD + i] * omega - ce_velocity) * c[C_INV_SE_TIME + i]
 
 
-@njit(cache=True, inline="always")
-def muscle_force(p, d, theta, omega, activation):
-    """Total triceps surae fibre force in N."""
-    active, passive = muscle_force_parts(p, d, theta, omega, activation)
-    return active + passive
-
-
-@njit(cache=True, inline="always")
-def joint_torque(p, theta, omega):
-    """Passive torque of the non-triceps tissues, damping, foot gravity and orthosis (N·m)."""
-    tau = p[P_PF_END_TORQUE] * math.exp(-p[P_PF_END_RATE] * theta) + p[P_OFFSET_TORQUE]
-    tau -= p[P_JOINT_DAMPING] * omega
-    if p[P_GRAVITY] > 0.0:
-        tau -= p[P_FOOT_MASS] * p[P_GRAVITY] * p[P_FOOT_COM] * math.cos(theta)
-    if p[P_AFO_K] > 0.0 or p[P_AFO_B] > 0.0:
-        tau -= p[P_AFO_K] * (theta - p[P_AFO_NEUTRAL]) + p[P_AFO_B] * omega
-    if p[P_STOP_K] > 0.0 and p[P_STOP_ANGLE] < ANGLE_LIMIT_RAD:
-        tau -= p[P_STOP_K] * softplus(theta - p[P_STOP_ANGLE], p[P_STOP_WIDTH])
+@njit(cache=True, forceinline=True, error_model="numpy")
+def joint_torque(c, i, theta, omega, extras):
+    """Passive torque of the non-triceps tissues (Riener & Edrich plantarflexion end and offset),
+    joint damping and the orthosis' spring and damper; with `extras`, also foot gravity and the
+    orthosis' dorsiflexion stop (zero in lanes without them)."""
+    tau = c[C_PF_END_TORQUE + i] * vexp(-c[C_PF_END_RATE + i] * theta) + c[C_OFFSET_TORQUE + i]
+    tau -= c[C_JOINT_DAMPING + i] * omega
+    tau -= c[C_AFO_K + i] * (theta - c[C_AFO_NEUTRAL + i]) + c[C_AFO_B + i] * omega
+    if extras:
+        tau -= c[C_GRAVITY_TORQUE + i] * vcos(theta)
+        stop = vsoftplus(theta - c[C_STOP_ANGLE + i], c[C_STOP_WIDTH + i], c[C_INV_STOP_WIDTH + i])
+        tau -= c[C_STOP_K + i] * stop
     return tau
 
 
-@njit(cache=True, inline="always")
-def spindle_rate(p, d, theta, omega):
-    """Ia firing rate in imp/s: baseline + fusimotor * (power law of lengthening velocity +
-    length term), rectified (Prochazka & Gorassini 1998)."""
-    v = d[D_FIBRE_M_PER_RAD] * omega
-    eps = p[P_IA_VSMOOTH]
-    v_pos = 0.5 * (v + math.sqrt(v * v + eps * eps))  # smooth max(v, 0)
-    stretch = (fibre_length(p, d, theta) - 1.0) * p[P_LOPT]
-    dynamic = p[P_IA_VGAIN] * (v_pos / _V_REF_M_PER_S) ** p[P_IA_VEXP]
-    raw = p[P_IA_BASE] + p[P_FUSIMOTOR] * (dynamic + p[P_IA_LGAIN] * stretch)
-    return softplus(raw, _RATE_FLOOR_WIDTH_IPS)
+@njit(cache=True, forceinline=True, error_model="numpy")
+def spindle(c, i, theta, omega):
+    """Ia firing rate (imp/s) and its dynamic part above the static rate (imp/s, >= 0).
+
+    rate = baseline + fusimotor·(dynamic + length_gain·stretch), floored smoothly at 0, where
+    dynamic = ±velocity_gain·((|v| + v_lin)^e − v_lin^e) in mm/s: Prochazka & Gorassini's power
+    law of fibre velocity v for fast stretches, linear for |v| << v_lin (the spindle's small-signal
+    linear range), and the mirror image for shortening, which silences the ending once the rate
+    reaches 0. The dynamic discharge drives post-activation depression.
+    """
+    v = c[C_FIBRE_M_PER_RAD + i] * omega
+    e = c[C_IA_VEXP + i]
+    magnitude = c[C_IA_VGAIN + i] * (vpow(abs(v) + c[C_IA_VLIN + i], e) - c[C_IA_VLIN_POW + i])
+    fus = c[C_FUSIMOTOR + i]
+    dynamic = fus * (magnitude if v >= 0.0 else -magnitude)
+    stretch = (fibre_length(c, i, theta) - 1.0) * c[C_LOPT + i]
+    raw = c[C_IA_BASE + i] + dynamic + fus * c[C_IA_LGAIN + i] * stretch
+    rate = vsoftplus(raw, _RATE_FLOOR_WIDTH_IPS, 1.0 / _RATE_FLOOR_WIDTH_IPS)
+    d = dynamic if dynamic > 0.0 else 0.0
+    return rate, d * d / (d + _DYNAMIC_ONSET_IPS)  # smooth (C1) onset at 0
 
 
-@njit(cache=True, inline="always")
-def pool_excitation(p, rate):
-    """Motoneuron-pool output (0..1) for an Ia rate: tone + gain * drive above threshold,
-    recruited smoothly and saturating at full recruitment."""
-    above = softplus(rate - p[P_THRESHOLD], p[P_RECRUIT_WIDTH])
-    drive = p[P_TONE] + p[P_GAIN] * p[P_DRIVE_PER_IPS] * above
-    return 1.0 - softplus(1.0 - drive, _SATURATION_WIDTH)
+@njit(cache=True, forceinline=True, error_model="numpy")
+def pool_output(c, i, rate, efficacy):
+    """Motoneuron-pool excitation (0..1): tone + gain·drive·efficacy·(Ia rate above threshold),
+    recruited smoothly over `recruitment_width_ips` and saturating at full recruitment."""
+    above = vsoftplus(rate - c[C_THRESHOLD + i], c[C_RECRUIT_WIDTH + i], c[C_INV_RECRUIT_WIDTH + i])
+    drive = c[C_TONE + i] + c[C_GAIN_DRIVE + i] * efficacy * above
+    return 1.0 - vsoftplus(1.0 - drive, SATURATION_WIDTH, 1.0 / SATURATION_WIDTH)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def efficacy_rate(c, i, efficacy, dynamic):
+    """d(efficacy)/dt: post-activation depression of Ia–motoneuron transmission. Each dynamic Ia
+    impulse removes a fraction `depression_per_impulse` of the remaining efficacy; it recovers
+    exponentially with `depression_recovery_s` (Crone & Nielsen 1989; Hultborn et al. 1996)."""
+    return (1.0 - efficacy) * c[C_INV_RECOVERY + i] - c[C_DEPRESSION + i] * efficacy * dynamic
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def excitation(c, i, theta, omega, efficacy):
+    """Pool excitation and the Ia rate it comes from, at one state (what goes into the delay line)."""
+    rate, _ = spindle(c, i, theta, omega)
+    return pool_output(c, i, rate, efficacy), rate
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def net_torque(c, i, theta, omega, act, ce_velocity, extras):
+    """Muscle plus joint torque on the foot (everything but the protocol's torque), N·m."""
+    active, passive = muscle_forces(c, i, theta, act, ce_velocity)
+    return -c[C_TORQUE_PER_FORCE + i] * (active + passive) + joint_torque(c, i, theta, omega, extras)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def protocol_torque(c, i, hand, stage, theta, omega):
+    """The examiner's (or the world's) torque: with a servo segment, the hand's spring-damper on
+    top of the holding torque; otherwise the segment's torque at the stage time.
+
+    hand = (servo, slope, stiffness, damping) of the segment; stage = (torque, reference angle)
+    at the stage time, from `stage_inputs`.
+    """
+    servo, slope, hand_k, hand_b = hand
+    ext, ref = stage
+    return c[C_HOLD + i] + hand_k * (ref - theta) + hand_b * (slope - omega) if servo else ext
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def loop_rhs(c, i, hand, stage, y, u_delayed, extras):
+    """Time derivatives of the state y, with u_delayed the pool excitation one loop delay plus
+    the electromechanical delay ago. The twitch is a critically damped second-order filter whose
+    impulse response peaks at `contraction_time_s`."""
+    theta, omega, act, act_rate, ce_velocity, efficacy = y
+    tau = net_torque(c, i, theta, omega, act, ce_velocity, extras) + protocol_torque(c, i, hand, stage, theta, omega)
+    act_acc = (u_delayed - act - 2.0 * c[C_TWITCH + i] * act_rate) * c[C_INV_TWITCH2 + i]
+    _, dynamic = spindle(c, i, theta, omega)
+    return (
+        omega,
+        tau * c[C_INV_INERTIA + i],
+        act_rate,
+        act_acc,
+        ce_velocity_rate(c, i, omega, ce_velocity),
+        efficacy_rate(c, i, efficacy, dynamic),
+    )
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _axpy(y, h, k):
+    """y + h * k for state tuples."""
+    return (y[0] + h * k[0], y[1] + h * k[1], y[2] + h * k[2], y[3] + h * k[3], y[4] + h * k[4], y[5] + h * k[5])
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def rk4_step(c, i, hand, x0, xh, x1, y, u0, uh, u1, dt, extras):
+    """Classic RK4 from t to t + dt. x0, xh, x1 are the protocol's stage inputs and u0, uh, u1
+    the delayed drive at the stage times t, t + dt/2, t + dt."""
+    h = 0.5 * dt
+    a = loop_rhs(c, i, hand, x0, y, u0, extras)
+    b = loop_rhs(c, i, hand, xh, _axpy(y, h, a), uh, extras)
+    d = loop_rhs(c, i, hand, xh, _axpy(y, h, b), uh, extras)
+    e = loop_rhs(c, i, hand, x1, _axpy(y, dt, d), u1, extras)
+    s = dt / 6.0
+    return (
+        y[0] + s * (a[0] + 2.0 * b[0] + 2.0 * d[0] + e[0]),
+        y[1] + s * (a[1] + 2.0 * b[1] + 2.0 * d[1] + e[1]),
+        y[2] + s * (a[2] + 2.0 * b[2] + 2.0 * d[2] + e[2]),
+        y[3] + s * (a[3] + 2.0 * b[3] + 2.0 * d[3] + e[3]),
+        y[4] + s * (a[4] + 2.0 * b[4] + 2.0 * d[4] + e[4]),
+        y[5] + s * (a[5] + 2.0 * b[5] + 2.0 * d[5] + e[5]),
+    )
 
 
 @njit(cache=True)
-def static_torque(p, d, theta, activation):
-    """Net torque on the foot at rest (omega = 0) without external load."""
-    tau_muscle = -d[D_TORQUE_PER_FORCE] * muscle_force(p, d, theta, 0.0, activation)
-    return tau_muscle + joint_torque(p, theta, 0.0)
+def rhs_vector(c, y, u_delayed, servo, ref, hand_k, hand_b, ext):
+    """`loop_rhs` at lane 0 for array arguments (linearisation, reference solver, step bound).
+    The protocol acts as a servo (hand at `ref` with stiffness and damping) or a torque `ext`."""
+    out = np.empty(N_STATES)
+    state = (y[0], y[1], y[2], y[3], y[4], y[5])
+    d = loop_rhs(c, 0, (servo, 0.0, hand_k, hand_b), (ext, ref), state, u_delayed, True)
+    for k in range(N_STATES):
+        out[k] = d[k]
+    return out
 
 
 @njit(cache=True)
-def steady_activation(p, d, theta):
-    """Activation in steady state at angle theta (twitch filter has unit DC gain)."""
-    return pool_excitation(p, spindle_rate(p, d, theta, 0.0))
-
+def excitation_vector(c, y):
+    """`excitation` at lane 0 for a state array: (pool excitation, Ia rate)."""
+    return excitation(c, 0, y[0], y[1], y[5])
 
 # ---------------------------------------------------------------------------------------------
-# Protocol: external torque from the segment table.
+# Protocol: what the examiner (or the world) does, from the segment table.
 
 
 @njit(cache=True, inline="always")
@@ -289,27 +658,6 @@ def segment_index(seg, step, current):
     while i + 1 < seg.shape[0] and step >= seg[i + 1, SEG_START_STEP]:
         i += 1
     return i
-
-
-@njit(cache=True, inline="always")
-def external_torque_at(samples, mode, t0, a0, a1, a2, a3, hold_torque, t, theta, omega):
-    """Torque the examiner (or the world) applies at time t, for one segment's unpacked row."""
-    if mode == MODE_TORQUE:
-        return a0 + a1 * (t - t0)
-    if mode == MODE_SERVO:
-        ref = a0 + a1 * (t - t0)
-        return hold_torque + a2 * (ref - theta) + a3 * (a1 - omega)
-    # MODE_SAMPLES: a0 = first sample, a1 = count, a2 = spacing
-    start = int(a0)
-    count = int(a1)
-    s = (t - t0) / a2
-    if s <= 0.0:
-        return samples[start]
-    if s >= count - 1:
-        return samples[start + count - 1]
-    j = int(s)
-    f = s - j
-    return (1.0 - f) * samples[start + j] + f * samples[start + j + 1]
 
 
 @njit(cache=True, inline="always")
@@ -325,48 +673,46 @@ def segment_row(seg, i, dt):
     )
 
 
-@njit(cache=True)
-def external_torque(seg, samples, i, dt, hold_torque, t, theta, omega):
-    """Torque the examiner (or the world) applies, in segment i at time t."""
-    mode, t0, a0, a1, a2, a3 = segment_row(seg, i, dt)
-    return external_torque_at(samples, mode, t0, a0, a1, a2, a3, hold_torque, t, theta, omega)
-
-
-# ---------------------------------------------------------------------------------------------
-# Right-hand side and one RK4 step.
+@njit(cache=True, inline="always")
+def current_row(seg, k, i_seg, row, dt):
+    """(index, unpacked row) of the protocol segment active at step k, given the previous ones."""
+    i_next = segment_index(seg, k, i_seg)
+    if i_next != i_seg or k == 0:
+        return i_next, segment_row(seg, i_next, dt)
+    return i_seg, row
 
 
 @njit(cache=True, inline="always")
-def rhs(p, d, samples, row, hold, t, theta, omega, act, act_rate, u_delayed):
-    """Time derivatives of (theta, omega, activation, activation_rate).
-
-    `row` is the active protocol segment unpacked by `segment_row`; `u_delayed` is the pool
-    excitation one loop delay plus electromechanical delay ago. The twitch is a critically
-    damped second-order filter whose impulse response peaks at `contraction_time_s`.
-    """
-    mode, t0, a0, a1, a2, a3 = row
-    tau = -d[D_TORQUE_PER_FORCE] * muscle_force(p, d, theta, omega, act)
-    tau += joint_torque(p, theta, omega)
-    tau += external_torque_at(samples, mode, t0, a0, a1, a2, a3, hold, t, theta, omega)
-    tw = p[P_TWITCH]
-    act_acc = (u_delayed - act - 2.0 * tw * act_rate) / (tw * tw)
-    return omega, tau / p[P_INERTIA], act_rate, act_acc
+def stage_inputs(samples, row, t):
+    """(torque, reference angle) of a segment at time t: the torque of a torque or sampled
+    segment, and the angle a servo segment's hand tracks (see `protocol_torque`)."""
+    mode, t0, a0, a1, a2, _a3 = row
+    ramp = a0 + a1 * (t - t0)
+    if mode != MODE_SAMPLES:
+        return ramp, ramp
+    start = int(a0)  # MODE_SAMPLES: a0 = first sample, a1 = count, a2 = spacing
+    count = int(a1)
+    s = (t - t0) / a2
+    if s <= 0.0:
+        return samples[start], 0.0
+    if s >= count - 1:
+        return samples[start + count - 1], 0.0
+    j = int(s)
+    f = s - j
+    return (1.0 - f) * samples[start + j] + f * samples[start + j + 1], 0.0
 
 
 @njit(cache=True, inline="always")
-def rk4_step(p, d, samples, row, hold, t, dt, y0, y1, y2, y3, u0, u_mid, u1):
-    """Classic RK4 from t to t + dt; u0, u_mid, u1 are the delayed drive at the three stage times."""
-    h = 0.5 * dt
-    a0, a1, a2, a3 = rhs(p, d, samples, row, hold, t, y0, y1, y2, y3, u0)
-    b0, b1, b2, b3 = rhs(p, d, samples, row, hold, t + h, y0 + h * a0, y1 + h * a1, y2 + h * a2, y3 + h * a3, u_mid)
-    c0, c1, c2, c3 = rhs(p, d, samples, row, hold, t + h, y0 + h * b0, y1 + h * b1, y2 + h * b2, y3 + h * b3, u_mid)
-    e0, e1, e2, e3 = rhs(p, d, samples, row, hold, t + dt, y0 + dt * c0, y1 + dt * c1, y2 + dt * c2, y3 + dt * c3, u1)
-    s = dt / 6.0
+def protocol_inputs(samples, row, t, dt):
+    """The segment's hand (servo, slope, stiffness, damping) and its stage inputs at the three
+    RK4 stage times of the step starting at t."""
+    mode, _t0, _a0, a1, a2, a3 = row
+    hand = (mode == MODE_SERVO, a1, a2, a3)
     return (
-        y0 + s * (a0 + 2.0 * b0 + 2.0 * c0 + e0),
-        y1 + s * (a1 + 2.0 * b1 + 2.0 * c1 + e1),
-        y2 + s * (a2 + 2.0 * b2 + 2.0 * c2 + e2),
-        y3 + s * (a3 + 2.0 * b3 + 2.0 * c3 + e3),
+        hand,
+        stage_inputs(samples, row, t),
+        stage_inputs(samples, row, t + 0.5 * dt),
+        stage_inputs(samples, row, t + dt),
     )
 
 
@@ -446,32 +792,37 @@ def read_stages(buf, k, taps, history):
     )
 
 
-@njit(cache=True, inline="always")
-def current_row(seg, k, i_seg, row, dt):
-    """(index, unpacked row) of the protocol segment active at step k, given the previous ones."""
-    i_next = segment_index(seg, k, i_seg)
-    if i_next != i_seg or k == 0:
-        return i_next, segment_row(seg, i_next, dt)
-    return i_seg, row
-
-
 # ---------------------------------------------------------------------------------------------
 # Initial state.
 
 
 @njit(cache=True)
-def equilibrium_angle(p, d, tau_ext):
+def static_torque(c, i, theta, activation):
+    """Net muscle and joint torque on the foot at rest (no motion), without the protocol's."""
+    return net_torque(c, i, theta, 0.0, activation, 0.0, True)
+
+
+@njit(cache=True)
+def steady_activation(c, i, theta):
+    """Activation in steady state at rest at angle theta (the twitch filter has unit DC gain;
+    at rest there is no dynamic Ia discharge, so no post-activation depression)."""
+    rate, _ = spindle(c, i, theta, 0.0)
+    return pool_output(c, i, rate, 1.0)
+
+
+@njit(cache=True)
+def equilibrium_angle(c, i, tau_ext):
     """Angle where the foot rests under a constant external torque, with the reflex in steady
     state. Bisection on [-90, 90] deg; NaN if the torque balance has no root there."""
     lo = -0.5 * math.pi + 1e-6
     hi = 0.5 * math.pi - 1e-6
-    g_lo = static_torque(p, d, lo, steady_activation(p, d, lo)) + tau_ext
-    g_hi = static_torque(p, d, hi, steady_activation(p, d, hi)) + tau_ext
+    g_lo = static_torque(c, i, lo, steady_activation(c, i, lo)) + tau_ext
+    g_hi = static_torque(c, i, hi, steady_activation(c, i, hi)) + tau_ext
     if not (g_lo > 0.0 and g_hi < 0.0):
         return math.nan
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        g = static_torque(p, d, mid, steady_activation(p, d, mid)) + tau_ext
+        g = static_torque(c, i, mid, steady_activation(c, i, mid)) + tau_ext
         if g > 0.0:
             lo = mid
         else:
@@ -482,83 +833,157 @@ def equilibrium_angle(p, d, tau_ext):
 
 
 @njit(cache=True)
-def initial_state(p, d, seg, samples, theta_start):
-    """Resting state at t = 0: (theta, activation, u, holding torque, status).
+def initial_state(c, i, seg, samples, theta_start):
+    """Resting state at t = 0 of lane i: (theta, activation = pool excitation, status); sets the
+    lane's holding torque C_HOLD.
 
     With a finite `theta_start` the examiner holds the foot there (servo) and supplies the
-    static torque that balances it ("holding torque", reused by every servo segment).
-    With NaN the foot rests where the initial external torque balances it.
+    static torque that balances it (the holding torque, reused by every servo segment).
+    With NaN the foot rests where the protocol's initial torque balances it.
     """
     if math.isnan(theta_start):
-        tau0 = external_torque(seg, samples, 0, 1.0, 0.0, 0.0, 0.0, 0.0)
-        theta = equilibrium_angle(p, d, tau0)
+        tau0, _ = stage_inputs(samples, segment_row(seg, 0, 1.0), 0.0)
+        theta = equilibrium_angle(c, i, tau0)
         if math.isnan(theta):
-            return theta, 0.0, 0.0, 0.0, STATUS_NO_EQUILIBRIUM
+            c[C_HOLD + i] = 0.0
+            return theta, 0.0, STATUS_NO_EQUILIBRIUM
     else:
         theta = theta_start
-    u = steady_activation(p, d, theta)
-    hold = -static_torque(p, d, theta, u)
-    return theta, u, u, hold, STATUS_OK
+    u = steady_activation(c, i, theta)
+    c[C_HOLD + i] = -static_torque(c, i, theta, u)
+    return theta, u, STATUS_OK
 
 
 @njit(cache=True, inline="always")
-def step_status(theta, omega, act, act_rate, act_limit):
+def rest_state(theta, activation):
+    """The state at rest: no motion, activation in steady state, no depression."""
+    return (theta, 0.0, activation, 0.0, 0.0, 1.0)
+
+
+@njit(cache=True, inline="always")
+def step_status(y):
     """STATUS_OK, or why the state just reached ends the run."""
-    if not (math.isfinite(theta) and math.isfinite(omega) and math.isfinite(act) and math.isfinite(act_rate)):
-        return STATUS_NONFINITE
-    if abs(theta) > ANGLE_LIMIT_RAD:
+    for k in range(N_STATES):
+        if not math.isfinite(y[k]):
+            return STATUS_NONFINITE
+    if abs(y[Y_THETA]) > ANGLE_LIMIT_RAD:
         return STATUS_OUT_OF_RANGE
-    if act > act_limit:
-        return STATUS_STEP_TOO_LARGE
     return STATUS_OK
 
 
-# ---------------------------------------------------------------------------------------------
-# Integrator that records every step (used by `simulate`).
+@njit(cache=True)
+def max_stable_dt(c, theta_lo, theta_hi, hand_k, hand_b):
+    """Largest RK4-stable step (lane 0) over the stiffest states a run can reach.
 
-OUT_COLUMNS = 6  # theta, omega, activation, activation rate, pool excitation u, Ia rate
+    The Jacobian of `loop_rhs` (central differences) at both ends of the angle range, with the
+    muscle relaxed and fully activated and the protocol's hand (stiffness, damping) attached;
+    the step keeps every eigenvalue inside RK4's stability region: RK4_STABILITY / max |λ|.
+    """
+    fastest = 0.0
+    jac = np.empty((N_STATES, N_STATES))
+    for theta in (theta_lo, theta_hi):
+        for act in (0.0, 1.0):
+            y0 = np.array([theta, 0.0, act, 0.0, 0.0, 1.0])
+            for k in range(N_STATES):
+                h = 1e-6 * max(1.0, abs(y0[k]))
+                yp = y0.copy()
+                ym = y0.copy()
+                yp[k] += h
+                ym[k] -= h
+                fp = rhs_vector(c, yp, act, True, theta, hand_k, hand_b, 0.0)
+                fm = rhs_vector(c, ym, act, True, theta, hand_k, hand_b, 0.0)
+                jac[:, k] = (fp - fm) / (2.0 * h)
+            fastest = max(fastest, np.max(np.abs(np.linalg.eigvals(jac.astype(np.complex128)))))
+    return RK4_STABILITY / fastest
+
+
+# ---------------------------------------------------------------------------------------------
+# One run from rest: `simulate` records it, `sweep_exact` grades it on the fly.
+
+O_U = N_STATES  # output columns: the state, then the pool excitation u (undelayed) and the Ia rate
+O_RATE = N_STATES + 1
+OUT_COLUMNS = N_STATES + 2
+
+# Grading constants passed to the graders as one small array.
+EV_STRETCH_S = 0  # catch window opens
+EV_HOLD_S = 1  # beats are counted from here
+EV_CATCH_END_S = 2  # catch window closes
+EV_BEAT_THRESHOLD_RAD = 3
+EV_CATCH_NM = 4
+EV_SLIGHT_NM = 5
+N_EV = 6
+
+
+@njit(cache=True, inline="always")
+def delay_steps(p, dt):
+    """The loop delay plus the electromechanical delay, in steps."""
+    return (p[P_DELAY] + p[P_EMD]) / dt
+
+
+@njit(cache=True, inline="always")
+def active_torque(c, i, y):
+    """Active muscle torque (N·m, plantarflexing < 0) at state y."""
+    active, _ = muscle_forces(c, i, y[Y_THETA], y[Y_ACT], y[Y_CE_VELOCITY])
+    return -c[C_TORQUE_PER_FORCE + i] * active
 
 
 @njit(cache=True)
-def integrate(p, seg, samples, theta_start, dt, n_steps, act_limit, out):
-    """Integrate n_steps of dt from the resting initial state, writing every step point.
+def run(p, seg, samples, theta_start, dt, n_steps, ev, out, m):
+    """Integrate n_steps of dt from the resting initial state.
 
-    out has shape (n_steps + 1, OUT_COLUMNS): theta, omega, activation, activation_rate, u (pool
-    excitation, undelayed) and the Ia rate it came from. `act_limit` is the activation above which the muscle's
-    force-velocity damping makes dt unstable for RK4 (computed by the caller).
-    Returns (status, step index of failure or n_steps, holding torque).
+    Records every step point into `out` (OUT_COLUMNS: the state, u, Ia rate) when it has
+    n_steps + 1 rows, and grades the run into metric vector m with the beat detector when `ev`
+    holds the grading constants (EV_*), updating the detector exactly as `detect` does over a
+    recorded run. Returns (status, step of failure or -1, holding torque).
     """
-    d = derive(p)
-    theta, act, u_init, hold, status = initial_state(p, d, seg, samples, theta_start)
+    c, extras = constants(p)
+    theta, u_init, status = initial_state(c, 0, seg, samples, theta_start)
     if status != STATUS_OK:
         return status, 0, 0.0
-    buf, taps = delay_line((p[P_DELAY] + p[P_EMD]) / dt, u_init)
-    y0, y1, y2, y3 = theta, 0.0, act, 0.0
-    out[0, 0] = y0
-    out[0, 1] = y1
-    out[0, 2] = y2
-    out[0, 3] = y3
-    out[0, 4] = u_init
-    out[0, 5] = spindle_rate(p, d, y0, 0.0)
+    record = out.shape[0] > 0
+    grade = ev.shape[0] == N_EV
+    buf, taps = delay_line(delay_steps(p, dt), u_init)
+    mask = buf.shape[0] - 1
+    y = rest_state(theta, u_init)
+    if record:
+        for j in range(N_STATES):
+            out[0, j] = y[j]
+        out[0, O_U] = u_init
+        out[0, O_RATE] = excitation(c, 0, y[Y_THETA], 0.0, 1.0)[1]
+    det = detector_new()
+    active0 = active_torque(c, 0, y)
+    t_stretch, t_hold, t_catch_end, threshold = 0.0, 0.0, 0.0, 0.0
+    if grade:
+        t_stretch, t_hold, t_catch_end = ev[EV_STRETCH_S], ev[EV_HOLD_S], ev[EV_CATCH_END_S]
+        threshold = ev[EV_BEAT_THRESHOLD_RAD]
+        detector_update(det, 0.0, y[Y_THETA], -(active0 - active0), t_stretch, t_hold, t_catch_end, threshold)
     i_seg = 0
     row = segment_row(seg, 0, dt)
     for k in range(n_steps):
         i_seg, row = current_row(seg, k, i_seg, row, dt)
+        hand, x0, xh, x1 = protocol_inputs(samples, row, k * dt, dt)
         u0, uh, u1 = read_stages(buf, k, taps, u_init)
-        y0, y1, y2, y3 = rk4_step(p, d, samples, row, hold, k * dt, dt, y0, y1, y2, y3, u0, uh, u1)
-        out[k + 1, 0] = y0
-        out[k + 1, 1] = y1
-        out[k + 1, 2] = y2
-        out[k + 1, 3] = y3
-        status = step_status(y0, y1, y2, y3, act_limit)
+        y = rk4_step(c, 0, hand, x0, xh, x1, y, u0, uh, u1, dt, extras)
+        if record:
+            for j in range(N_STATES):
+                out[k + 1, j] = y[j]
+        status = step_status(y)
         if status != STATUS_OK:
-            return status, k + 1, hold
-        rate = spindle_rate(p, d, y0, y1)
-        u = pool_excitation(p, rate)
-        buf[(k + 1) & (buf.shape[0] - 1)] = u
-        out[k + 1, 4] = u
-        out[k + 1, 5] = rate
-    return STATUS_OK, n_steps, hold
+            return status, k + 1, c[C_HOLD]
+        u, rate = excitation(c, 0, y[Y_THETA], y[Y_OMEGA], y[Y_EFFICACY])
+        buf[(k + 1) & mask] = u
+        if record:
+            out[k + 1, O_U] = u
+            out[k + 1, O_RATE] = rate
+        if grade:
+            t = (k + 1) * dt
+            reflex = 0.0  # the detector reads the reflex torque only inside the catch window
+            if t_stretch <= t <= t_catch_end:
+                reflex = -(active_torque(c, 0, y) - active0)
+            detector_update(det, t, y[Y_THETA], reflex, t_stretch, t_hold, t_catch_end, threshold)
+    if grade:
+        detector_metrics(det, t_hold, n_steps * dt, ev[EV_CATCH_NM], ev[EV_SLIGHT_NM], m)
+    return STATUS_OK, -1, c[C_HOLD]
 
 
 N_SIGNALS = 7
@@ -572,9 +997,44 @@ SIG_EXTERNAL_TORQUE = 6
 
 
 @njit(cache=True)
+def signals(p, seg, samples, dt, hold, out, delay_s, sig):
+    """Derived signals along a recorded run, from the same functions as the right-hand side.
+
+    Columns (SIG_*): Ia rate; pool excitation delayed by `delay_s` (what an EMG electrode on
+    the muscle would see); muscle force; active and passive muscle torque; joint torque (other
+    passive tissues, damping, gravity, orthosis); the protocol's torque.
+    """
+    c, _ = constants(p)
+    c[C_HOLD] = hold
+    n = out.shape[0]
+    off, _f, w0, w1, w2, w3 = delay_taps(delay_s / dt, 0.0)
+    i_seg = 0
+    row = segment_row(seg, 0, dt)
+    for k in range(n):
+        theta = out[k, Y_THETA]
+        omega = out[k, Y_OMEGA]
+        i_seg, row = current_row(seg, k, i_seg, row, dt)
+        hand, x0, _xh, _x1 = protocol_inputs(samples, row, k * dt, dt)
+        sig[k, SIG_SPINDLE_RATE] = out[k, O_RATE]
+        j = k + off
+        sig[k, SIG_EXCITATION] = (
+            w0 * out[min(max(j - 1, 0), n - 1), O_U]
+            + w1 * out[min(max(j, 0), n - 1), O_U]
+            + w2 * out[min(max(j + 1, 0), n - 1), O_U]
+            + w3 * out[min(max(j + 2, 0), n - 1), O_U]
+        )
+        active, passive = muscle_forces(c, 0, theta, out[k, Y_ACT], out[k, Y_CE_VELOCITY])
+        sig[k, SIG_MUSCLE_FORCE] = active + passive
+        sig[k, SIG_ACTIVE_TORQUE] = -c[C_TORQUE_PER_FORCE] * active
+        sig[k, SIG_MUSCLE_PASSIVE_TORQUE] = -c[C_TORQUE_PER_FORCE] * passive
+        sig[k, SIG_JOINT_TORQUE] = joint_torque(c, 0, theta, omega, True)
+        sig[k, SIG_EXTERNAL_TORQUE] = protocol_torque(c, 0, hand, x0, theta, omega)
+
+
+@njit(cache=True)
 def integrate_linear_dde(k, tau, dt, n_steps, out):
-    """x' = -k x(t - tau), x = 1 for t <= 0, with the same RK4 stepper layout and delay line as
-    `integrate`. The classic test equation for delay handling: unstable for k*tau > pi/2."""
+    """x' = -k x(t - tau), x = 1 for t <= 0, with the same delay line as `run`. The classic test
+    equation for delay handling: unstable for k*tau > pi/2."""
     buf, taps = delay_line(tau / dt, 1.0)
     x = 1.0
     out[0] = x
@@ -584,40 +1044,6 @@ def integrate_linear_dde(k, tau, dt, n_steps, out):
         x = x + dt / 6.0 * (d0 + 4.0 * dh + d1)  # RK4 with stage slopes independent of x
         buf[(j + 1) & (buf.shape[0] - 1)] = x
         out[j + 1] = x
-
-
-@njit(cache=True)
-def signals(p, seg, samples, dt, hold, out, delay_s, sig):
-    """Derived signals along a recorded run, from the same component functions as the RHS.
-
-    Columns (SIG_*): Ia rate; pool excitation delayed by `delay_s` (what an EMG electrode on
-    the muscle would see); muscle force; active and passive muscle torque; joint torque (other
-    passive tissues, damping, gravity, orthosis); external torque.
-    """
-    d = derive(p)
-    n = out.shape[0]
-    off, _f, w0, w1, w2, w3 = delay_taps(delay_s / dt, 0.0)
-    i_seg = 0
-    row = segment_row(seg, 0, dt)
-    for k in range(n):
-        theta = out[k, 0]
-        omega = out[k, 1]
-        i_seg, row = current_row(seg, k, i_seg, row, dt)
-        mode, t0, a0, a1, a2, a3 = row
-        sig[k, SIG_SPINDLE_RATE] = out[k, 5]
-        j = k + off
-        sig[k, SIG_EXCITATION] = (
-            w0 * out[min(max(j - 1, 0), n - 1), 4]
-            + w1 * out[min(max(j, 0), n - 1), 4]
-            + w2 * out[min(max(j + 1, 0), n - 1), 4]
-            + w3 * out[min(max(j + 2, 0), n - 1), 4]
-        )
-        active, passive = muscle_force_parts(p, d, theta, omega, out[k, 2])
-        sig[k, SIG_MUSCLE_FORCE] = active + passive
-        sig[k, SIG_ACTIVE_TORQUE] = -d[D_TORQUE_PER_FORCE] * active
-        sig[k, SIG_MUSCLE_PASSIVE_TORQUE] = -d[D_TORQUE_PER_FORCE] * passive
-        sig[k, SIG_JOINT_TORQUE] = joint_torque(p, theta, omega)
-        sig[k, SIG_EXTERNAL_TORQUE] = external_torque_at(samples, mode, t0, a0, a1, a2, a3, hold, k * dt, theta, omega)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -787,80 +1213,21 @@ def detect(time, theta, reflex_torque, t_stretch, t_hold, t_catch_end, threshold
 # the kernel, so a sweep needs memory O(points), not O(points x steps), and runs no Python per
 # point. `reflexsim.sweep` validates everything and calls these with one protocol at a time.
 #
-# Both kernels take a matrix `params` of packed parameter rows and fill, per row, a metric vector
-# (M_*), a status code (STATUS_*) and the step at which a run failed (-1 if it did not):
+# Both take a matrix `params` of packed parameter rows and fill, per row, a metric vector (M_*),
+# a status code (STATUS_*) and the step at which a run failed (-1 if it did not):
 #
-# * `sweep_exact` runs `sweep_point` for each row (prange over rows). It is `integrate` followed
-#   by `signals` and `detect`, fused, with the same arithmetic in the same order, so each point
-#   equals `clonus_metrics(simulate(...))` bit for bit.
+# * `sweep_exact` runs `run` for each row (prange over rows): each point equals
+#   `clonus_metrics(simulate(...))` bit for bit.
 # * `sweep_lockstep` advances LOCKSTEP_LANES rows together in a structure-of-arrays layout so
-#   that the CPU's vector units work across simulations (prange over blocks of lanes). The
-#   right-hand side is the same equations as `rhs`, written per lane with vectorisable exp/log
-#   (`vexp`, `vlog`, `vlog1p_unit`: within 2 ulp of libm, where libm calls would stop LLVM from
-#   vectorising) and with divisions by per-run constants turned into multiplications. The state
-#   therefore differs from `integrate` in the last bits (relative 1e-15); beats, grades,
-#   frequency and duration came out identical on the 64 x 64 benchmark grid, and the tests hold
-#   them to equality (counts, grades) and 1e-9 (times). The delay line, the initial state, the
-#   catch-window reflex torque and the detector are the shared functions above. It does not model
-#   foot gravity (`foot.gravity_m_per_s2` > 0) nor protocol-level static holds: the sweep sends
-#   such rows to `sweep_exact`. It compiles through `compile_lockstep` (see there).
-
-# Grading constants passed to the sweep kernels as one small array.
-EV_STRETCH_S = 0  # catch window opens
-EV_HOLD_S = 1  # beats are counted from here
-EV_CATCH_END_S = 2  # catch window closes
-EV_BEAT_THRESHOLD_RAD = 3
-EV_CATCH_NM = 4
-EV_SLIGHT_NM = 5
-N_EV = 6
-
-
-@njit(cache=True)
-def sweep_point(p, seg, samples, theta_start, dt, n_steps, act_limit, ev, m):
-    """One clonus test graded on the fly: fills metric vector m; returns (status, failing step or -1).
-
-    The same steps as `integrate` (status checks in the same order), then the reflex torque of
-    `signals` (active muscle torque above its t = 0 value, needed only in the catch window) and
-    `detector_update` at every step point, as `detect` does over a stored run.
-    """
-    t_stretch, t_hold, t_catch_end = ev[EV_STRETCH_S], ev[EV_HOLD_S], ev[EV_CATCH_END_S]
-    threshold = ev[EV_BEAT_THRESHOLD_RAD]
-    d = derive(p)
-    theta, act, u_init, hold, status = initial_state(p, d, seg, samples, theta_start)
-    if status != STATUS_OK:
-        return status, 0
-    buf, taps = delay_line((p[P_DELAY] + p[P_EMD]) / dt, u_init)
-    y0, y1, y2, y3 = theta, 0.0, act, 0.0
-    torque_per_force = d[D_TORQUE_PER_FORCE]
-    active0, _ = muscle_force_parts(p, d, y0, y1, y2)
-    active_torque0 = -torque_per_force * active0
-    det = detector_new()
-    detector_update(det, 0.0, y0, -(active_torque0 - active_torque0), t_stretch, t_hold, t_catch_end, threshold)
-    i_seg = 0
-    row = segment_row(seg, 0, dt)
-    for k in range(n_steps):
-        i_seg, row = current_row(seg, k, i_seg, row, dt)
-        u0, uh, u1 = read_stages(buf, k, taps, u_init)
-        y0, y1, y2, y3 = rk4_step(p, d, samples, row, hold, k * dt, dt, y0, y1, y2, y3, u0, uh, u1)
-        status = step_status(y0, y1, y2, y3, act_limit)
-        if status != STATUS_OK:
-            return status, k + 1
-        buf[(k + 1) & (buf.shape[0] - 1)] = pool_excitation(p, spindle_rate(p, d, y0, y1))
-        t = (k + 1) * dt
-        reflex = 0.0  # the detector reads the reflex torque only inside the catch window
-        if t_stretch <= t <= t_catch_end:
-            active, _ = muscle_force_parts(p, d, y0, y1, y2)
-            reflex = -(-torque_per_force * active - active_torque0)
-        detector_update(det, t, y0, reflex, t_stretch, t_hold, t_catch_end, threshold)
-    detector_metrics(det, t_hold, n_steps * dt, ev[EV_CATCH_NM], ev[EV_SLIGHT_NM], m)
-    return STATUS_OK, -1
+#   that the CPU's vector units work across simulations (prange over blocks of lanes). It calls
+#   the same `rk4_step`, `excitation` and detector as `run`, lane by lane.
 
 
 @njit(cache=True, parallel=True)
-def sweep_exact(params, seg, samples, theta_start, dt, n_steps, act_limit, ev, metrics, status, fail_step):
-    """`sweep_point` for every row of params (prange); act_limit is per row. Failed rows get NaN metrics."""
+def sweep_exact(params, seg, samples, theta_start, dt, n_steps, ev, metrics, status, fail_step):
+    """`run` (grading only) for every row of params (prange). Failed rows get NaN metrics."""
     for i in prange(params.shape[0]):
-        st, k_fail = sweep_point(params[i], seg, samples, theta_start, dt, n_steps, act_limit[i], ev, metrics[i])
+        st, k_fail, _ = run(params[i], seg, samples, theta_start, dt, n_steps, ev, np.empty((0, OUT_COLUMNS)), metrics[i])
         status[i] = st
         fail_step[i] = k_fail
         if st != STATUS_OK:
@@ -868,339 +1235,68 @@ def sweep_exact(params, seg, samples, theta_start, dt, n_steps, act_limit, ev, m
 
 
 # ---------------------------------------------------------------------------------------------
-# Vectorisable elementary functions for the lockstep kernel. numba's math.exp/log/pow are calls
-# into libm, which LLVM can only scalarise; these are plain arithmetic (Cody-Waite reduction,
-# polynomials, exponent bits), so a loop over lanes becomes vector code.
+# Lockstep layout: the work array is the constants record (C_* rows) followed by state rows.
 
-
-@intrinsic
-def _bits_as_float(typingctx, bits):
-    """Reinterpret an int64 bit pattern as float64 (free: a register move)."""
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], llvm_ir.DoubleType())
-
-    return types.float64(types.int64), codegen
-
-
-@intrinsic
-def _float_as_bits(typingctx, x):
-    """Reinterpret a float64 as its int64 bit pattern."""
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], llvm_ir.IntType(64))
-
-    return types.int64(types.float64), codegen
-
-
-_LOG2_E = 1.4426950408889634
-_LN2_HI = 0.6931471803691238  # ln 2 split so that n * _LN2_HI is exact for |n| < 2^11
-_LN2_LO = 1.9082149292705877e-10
-_EXP_MAX = 709.78  # exp overflows above this
-_EXP_MIN = -708.0  # below this vexp returns 0 (the normal range ends near -708.4)
-
-
-@njit(cache=True, forceinline=True, error_model="numpy")
-def vexp(x):
-    """exp(x) within 2 ulp, vectorisable; inf above 709.78, 0 below -708, NaN for NaN."""
-    xc = _EXP_MIN if x < _EXP_MIN else x  # comparisons keep NaN
-    xc = 709.0 if xc > 709.0 else xc
-    n = math.floor(xc * _LOG2_E + 0.5)
-    r = xc - n * _LN2_HI
-    r = r - n * _LN2_LO  # |r| <= ln2 / 2
-    q = 1.0 / 479001600.0  # Taylor series to r^12 / 12!: truncation below 1e-17 relative
-    q = q * r + 1.0 / 39916800.0
-    q = q * r + 1.0 / 3628800.0
-    q = q * r + 1.0 / 362880.0
-    q = q * r + 1.0 / 40320.0
-    q = q * r + 1.0 / 5040.0
-    q = q * r + 1.0 / 720.0
-    q = q * r + 1.0 / 120.0
-    q = q * r + 1.0 / 24.0
-    q = q * r + 1.0 / 6.0
-    q = q * r + 0.5
-    q = q * r + 1.0
-    q = q * r + 1.0
-    res = q * _bits_as_float((np.int64(n) + 1023) << 52)  # times 2^n
-    res = math.inf if x > _EXP_MAX else res
-    return 0.0 if x < _EXP_MIN else res
-
-
-@njit(cache=True, forceinline=True, error_model="numpy")
-def vlog(x):
-    """Natural log of a positive normal float within 2 ulp, vectorisable (no special cases)."""
-    bits = _float_as_bits(x)
-    e = ((bits >> 52) & 0x7FF) - 1023
-    mant = _bits_as_float((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)  # in [1, 2)
-    big = mant > 1.4142135623730951
-    mant = 0.5 * mant if big else mant  # in [sqrt(1/2), sqrt(2))
-    e = e + 1 if big else e
-    s = (mant - 1.0) / (mant + 1.0)  # log(mant) = 2 atanh(s), |s| < 0.172
-    z = s * s
-    q = 1.0 / 25.0
-    q = q * z + 1.0 / 23.0
-    q = q * z + 1.0 / 21.0
-    q = q * z + 1.0 / 19.0
-    q = q * z + 1.0 / 17.0
-    q = q * z + 1.0 / 15.0
-    q = q * z + 1.0 / 13.0
-    q = q * z + 1.0 / 11.0
-    q = q * z + 1.0 / 9.0
-    q = q * z + 1.0 / 7.0
-    q = q * z + 1.0 / 5.0
-    q = q * z + 1.0 / 3.0
-    q = q * z + 1.0
-    fe = float(e)
-    return fe * _LN2_HI + (2.0 * s * q + fe * _LN2_LO)
-
-
-@njit(cache=True, forceinline=True, error_model="numpy")
-def vlog1p_unit(x):
-    """log(1 + x) for 0 <= x <= 1 within 2 ulp, vectorisable: 2 atanh(x / (2 + x)), |s| <= 1/3."""
-    s = x / (2.0 + x)
-    z = s * s
-    q = 1.0 / 31.0
-    q = q * z + 1.0 / 29.0
-    q = q * z + 1.0 / 27.0
-    q = q * z + 1.0 / 25.0
-    q = q * z + 1.0 / 23.0
-    q = q * z + 1.0 / 21.0
-    q = q * z + 1.0 / 19.0
-    q = q * z + 1.0 / 17.0
-    q = q * z + 1.0 / 15.0
-    q = q * z + 1.0 / 13.0
-    q = q * z + 1.0 / 11.0
-    q = q * z + 1.0 / 9.0
-    q = q * z + 1.0 / 7.0
-    q = q * z + 1.0 / 5.0
-    q = q * z + 1.0 / 3.0
-    q = q * z + 1.0
-    return 2.0 * s * q
-
-
-@njit(cache=True, forceinline=True, error_model="numpy")
-def vsoftplus(z, width, inv_width):
-    """`softplus` with vexp/vlog1p_unit and a precomputed 1 / width."""
-    a = abs(z) * inv_width
-    z_pos = z if z > 0.0 else 0.0
-    return z_pos if a > _SOFTPLUS_CUTOFF else z_pos + width * vlog1p_unit(vexp(-a))
-
-
-# ---------------------------------------------------------------------------------------------
-# Lockstep layout. Work array (flat, one row of LOCKSTEP_LANES per quantity; the W_* names are
-# row offsets, compile-time constants so that LLVM sees independent unit-stride streams and vectorises the
-# lane loop without runtime alias checks). Rows: per-lane constants, then the state.
-
-LOCKSTEP_LANES = 32  # simulations per block: 4 interleaved vectors of 8 float64 (AVX-512)
 LOCKSTEP_INTERLEAVE = 4  # vector iterations LLVM interleaves (see `compile_lockstep`)
 LOCKSTEP_BATCH = 64  # steps between detector passes (state kept per step in between)
 
-(
-    W_LAM0,
-    W_LAM_PER_RAD,
-    W_INV_VMAX,
-    W_INV_FL_WIDTH,
-    W_FV_ECC,
-    W_FV_ECC_RATE,
-    W_INV_FV_CURVATURE,
-    W_FMAX,
-    W_PASSIVE_AT_OPT,
-    W_PE_EXP,
-    W_TORQUE_PER_FORCE,
-    W_PF_END_TORQUE,
-    W_PF_END_RATE,
-    W_OFFSET_TORQUE,
-    W_JOINT_DAMPING,
-    W_AFO_K,
-    W_AFO_B,
-    W_AFO_NEUTRAL,
-    W_STOP_K,
-    W_STOP_ANGLE,
-    W_STOP_WIDTH,
-    W_INV_STOP_WIDTH,
-    W_INV_INERTIA,
-    W_TWITCH,
-    W_INV_TWITCH2,
-    W_HOLD,
-    W_FIBRE_M_PER_RAD,
-    W_IA_VSMOOTH,
-    W_LOPT,
-    W_IA_VGAIN,
-    W_IA_VEXP,
-    W_IA_BASE,
-    W_FUSIMOTOR,
-    W_IA_LGAIN,
-    W_THRESHOLD,
-    W_RECRUIT_WIDTH,
-    W_INV_RECRUIT_WIDTH,
-    W_TONE,
-    W_GAIN_DRIVE,
-    W_Y0,  # state: theta, omega, activation, activation rate
-    W_Y1,
-    W_Y2,
-    W_Y3,
-    W_U0,  # delayed drive at the three RK4 stage times
-    W_UH,
-    W_U1,
-    W_U_NEW,  # pool excitation at the new state (goes into the delay line)
-) = range(0, 47 * LOCKSTEP_LANES, LOCKSTEP_LANES)  # offsets of the rows
-W_SIZE = 47 * LOCKSTEP_LANES
-
-
-@njit(cache=True)
-def _lockstep_fill(work, i, p, d, hold):
-    """Per-lane constants of lane i from packed parameters p and derived constants d."""
-    work[W_LAM0 + i] = p[P_LAMBDA0]
-    work[W_LAM_PER_RAD + i] = d[D_LAMBDA_PER_RAD]
-    work[W_INV_VMAX + i] = 1.0 / p[P_VMAX]
-    work[W_INV_FL_WIDTH + i] = 1.0 / p[P_FL_WIDTH]
-    work[W_FV_ECC + i] = p[P_FV_ECC]
-    work[W_FV_ECC_RATE + i] = d[D_FV_ECC_RATE]
-    work[W_INV_FV_CURVATURE + i] = 1.0 / p[P_FV_CURVATURE]
-    work[W_FMAX + i] = p[P_FMAX]
-    work[W_PASSIVE_AT_OPT + i] = p[P_PE_SCALE] * p[P_PE_AT_OPT]
-    work[W_PE_EXP + i] = p[P_PE_EXP]
-    work[W_TORQUE_PER_FORCE + i] = d[D_TORQUE_PER_FORCE]
-    work[W_PF_END_TORQUE + i] = p[P_PF_END_TORQUE]
-    work[W_PF_END_RATE + i] = p[P_PF_END_RATE]
-    work[W_OFFSET_TORQUE + i] = p[P_OFFSET_TORQUE]
-    work[W_JOINT_DAMPING + i] = p[P_JOINT_DAMPING]
-    work[W_AFO_K + i] = p[P_AFO_K]
-    work[W_AFO_B + i] = p[P_AFO_B]
-    work[W_AFO_NEUTRAL + i] = p[P_AFO_NEUTRAL]
-    has_stop = p[P_STOP_K] > 0.0 and p[P_STOP_ANGLE] < ANGLE_LIMIT_RAD
-    work[W_STOP_K + i] = p[P_STOP_K] if has_stop else 0.0  # a lane without a stop adds 0 * finite
-    work[W_STOP_ANGLE + i] = p[P_STOP_ANGLE] if has_stop else 0.0
-    work[W_STOP_WIDTH + i] = p[P_STOP_WIDTH]
-    work[W_INV_STOP_WIDTH + i] = 1.0 / p[P_STOP_WIDTH]
-    work[W_INV_INERTIA + i] = 1.0 / p[P_INERTIA]
-    work[W_TWITCH + i] = p[P_TWITCH]
-    work[W_INV_TWITCH2 + i] = 1.0 / (p[P_TWITCH] * p[P_TWITCH])
-    work[W_HOLD + i] = hold
-    work[W_FIBRE_M_PER_RAD + i] = d[D_FIBRE_M_PER_RAD]
-    work[W_IA_VSMOOTH + i] = p[P_IA_VSMOOTH]
-    work[W_LOPT + i] = p[P_LOPT]
-    work[W_IA_VGAIN + i] = p[P_IA_VGAIN]
-    work[W_IA_VEXP + i] = p[P_IA_VEXP]
-    work[W_IA_BASE + i] = p[P_IA_BASE]
-    work[W_FUSIMOTOR + i] = p[P_FUSIMOTOR]
-    work[W_IA_LGAIN + i] = p[P_IA_LGAIN]
-    work[W_THRESHOLD + i] = p[P_THRESHOLD]
-    work[W_RECRUIT_WIDTH + i] = p[P_RECRUIT_WIDTH]
-    work[W_INV_RECRUIT_WIDTH + i] = 1.0 / p[P_RECRUIT_WIDTH]
-    work[W_TONE + i] = p[P_TONE]
-    work[W_GAIN_DRIVE + i] = p[P_GAIN] * p[P_DRIVE_PER_IPS]
-    return has_stop
-
-
-@njit(cache=True, forceinline=True, error_model="numpy")
-def _lane_rhs(work, i, hand, stage, theta, omega, act, act_rate, u_delayed, with_stop):
-    """`rhs` for lane i of the work array (foot gravity excluded).
-
-    hand = (servo, slope, hand_k, hand_b) of the protocol segment, stage = (ext, ref) at the stage
-    time: with `servo` the examiner's hand applies hold + hand_k (ref - theta) + hand_b (slope -
-    omega), otherwise the external torque is `ext`. `with_stop` adds the orthosis' end stop.
-    """
-    servo, slope, hand_k, hand_b = hand
-    ext, ref = stage
-    lam_per_rad = work[W_LAM_PER_RAD + i]
-    lam = work[W_LAM0 + i] + lam_per_rad * theta  # fibre_length
-    x = lam_per_rad * omega * work[W_INV_VMAX + i]
-    z = (lam - 1.0) * work[W_INV_FL_WIDTH + i]
-    f_length = vexp(-z * z)
-    # force_velocity with one division: the branch picks numerator and denominator
-    ecc = work[W_FV_ECC + i]
-    lengthening = x > 0.0
-    num = ecc - 1.0 if lengthening else 1.0 + x
-    den = 1.0 + work[W_FV_ECC_RATE + i] * x if lengthening else 1.0 - x * work[W_INV_FV_CURVATURE + i]
-    ratio = num / den
-    f_velocity = ecc - ratio if lengthening else (ratio if x > -1.0 else 0.0)
-    active = act * f_length * f_velocity
-    passive = work[W_PASSIVE_AT_OPT + i] * vexp(work[W_PE_EXP + i] * (lam - 1.0))
-    tau = -work[W_TORQUE_PER_FORCE + i] * (work[W_FMAX + i] * active + passive)
-    # joint_torque
-    joint = work[W_PF_END_TORQUE + i] * vexp(-work[W_PF_END_RATE + i] * theta) + work[W_OFFSET_TORQUE + i]
-    joint -= work[W_JOINT_DAMPING + i] * omega
-    joint -= work[W_AFO_K + i] * (theta - work[W_AFO_NEUTRAL + i]) + work[W_AFO_B + i] * omega
-    if with_stop:
-        stop_z = theta - work[W_STOP_ANGLE + i]
-        joint -= work[W_STOP_K + i] * vsoftplus(stop_z, work[W_STOP_WIDTH + i], work[W_INV_STOP_WIDTH + i])
-    tau += joint
-    tau += work[W_HOLD + i] + hand_k * (ref - theta) + hand_b * (slope - omega) if servo else ext
-    tw = work[W_TWITCH + i]
-    act_acc = (u_delayed - act - 2.0 * tw * act_rate) * work[W_INV_TWITCH2 + i]
-    return omega, tau * work[W_INV_INERTIA + i], act_rate, act_acc
-
-
-@njit(cache=True, forceinline=True, error_model="numpy")
-def _lane_excitation(work, i, theta, omega):
-    """pool_excitation(spindle_rate(theta, omega)) for lane i, with vexp/vlog for the power law."""
-    v = work[W_FIBRE_M_PER_RAD + i] * omega
-    eps = work[W_IA_VSMOOTH + i]
-    v_pos = 0.5 * (v + math.sqrt(v * v + eps * eps))
-    stretch = (work[W_LAM0 + i] + work[W_LAM_PER_RAD + i] * theta - 1.0) * work[W_LOPT + i]
-    dynamic = work[W_IA_VGAIN + i] * vexp(work[W_IA_VEXP + i] * vlog(v_pos / _V_REF_M_PER_S))
-    raw = work[W_IA_BASE + i] + work[W_FUSIMOTOR + i] * (dynamic + work[W_IA_LGAIN + i] * stretch)
-    rate = vsoftplus(raw, _RATE_FLOOR_WIDTH_IPS, 1.0 / _RATE_FLOOR_WIDTH_IPS)
-    above = vsoftplus(rate - work[W_THRESHOLD + i], work[W_RECRUIT_WIDTH + i], work[W_INV_RECRUIT_WIDTH + i])
-    drive = work[W_TONE + i] + work[W_GAIN_DRIVE + i] * above
-    return 1.0 - vsoftplus(1.0 - drive, _SATURATION_WIDTH, 1.0 / _SATURATION_WIDTH)
+W_Y = CONST_SIZE  # state rows: W_Y + Y_* * LOCKSTEP_LANES
+W_U0 = W_Y + N_STATES * LOCKSTEP_LANES  # delayed drive at the three RK4 stage times
+W_UH = W_U0 + LOCKSTEP_LANES
+W_U1 = W_UH + LOCKSTEP_LANES
+W_U_NEW = W_U1 + LOCKSTEP_LANES  # pool excitation at the new state (goes into the delay line)
+W_SIZE = W_U_NEW + LOCKSTEP_LANES
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _lockstep_lanes(work, hand, x0, xh, x1, dt, stop):
-    """One RK4 step (`rk4_step`) of every lane, then each lane's new pool excitation.
-
-    x0, xh, x1 = (ext, ref) at the three stage times (see `_lane_rhs`); stop: see `with_stop`.
-    """
-    h = 0.5 * dt
-    s = dt / 6.0
+def _lockstep_lanes(work, hand, x0, xh, x1, dt, extras):
+    """One `rk4_step` of every lane, then each lane's new pool excitation (`excitation`)."""
     for i in range(LOCKSTEP_LANES):
-        y0, y1, y2, y3 = work[W_Y0 + i], work[W_Y1 + i], work[W_Y2 + i], work[W_Y3 + i]
-        u0, uh, u1 = work[W_U0 + i], work[W_UH + i], work[W_U1 + i]
-        a0, a1, a2, a3 = _lane_rhs(work, i, hand, x0, y0, y1, y2, y3, u0, stop)
-        b0, b1, b2, b3 = _lane_rhs(work, i, hand, xh, y0 + h * a0, y1 + h * a1, y2 + h * a2, y3 + h * a3, uh, stop)
-        c0, c1, c2, c3 = _lane_rhs(work, i, hand, xh, y0 + h * b0, y1 + h * b1, y2 + h * b2, y3 + h * b3, uh, stop)
-        e0, e1, e2, e3 = _lane_rhs(work, i, hand, x1, y0 + dt * c0, y1 + dt * c1, y2 + dt * c2, y3 + dt * c3, u1, stop)
-        y0 = y0 + s * (a0 + 2.0 * b0 + 2.0 * c0 + e0)
-        y1 = y1 + s * (a1 + 2.0 * b1 + 2.0 * c1 + e1)
-        work[W_Y0 + i] = y0
-        work[W_Y1 + i] = y1
-        work[W_Y2 + i] = y2 + s * (a2 + 2.0 * b2 + 2.0 * c2 + e2)
-        work[W_Y3 + i] = y3 + s * (a3 + 2.0 * b3 + 2.0 * c3 + e3)
-        work[W_U_NEW + i] = _lane_excitation(work, i, y0, y1)
+        y = (
+            work[W_Y + i],
+            work[W_Y + LOCKSTEP_LANES + i],
+            work[W_Y + 2 * LOCKSTEP_LANES + i],
+            work[W_Y + 3 * LOCKSTEP_LANES + i],
+            work[W_Y + 4 * LOCKSTEP_LANES + i],
+            work[W_Y + 5 * LOCKSTEP_LANES + i],
+        )
+        y = rk4_step(work, i, hand, x0, xh, x1, y, work[W_U0 + i], work[W_UH + i], work[W_U1 + i], dt, extras)
+        work[W_Y + i] = y[0]
+        work[W_Y + LOCKSTEP_LANES + i] = y[1]
+        work[W_Y + 2 * LOCKSTEP_LANES + i] = y[2]
+        work[W_Y + 3 * LOCKSTEP_LANES + i] = y[3]
+        work[W_Y + 4 * LOCKSTEP_LANES + i] = y[4]
+        work[W_Y + 5 * LOCKSTEP_LANES + i] = y[5]
+        u, _ = excitation(work, i, y[0], y[1], y[5])
+        work[W_U_NEW + i] = u
 
 
 @njit(cache=True, error_model="numpy")
-def _lockstep_step_free(work, hand, x0, xh, x1, dt):
-    """`_lockstep_lanes` for blocks in which no lane has an orthosis stop."""
+def _lockstep_step_lean(work, hand, x0, xh, x1, dt):
+    """`_lockstep_lanes` for blocks in which no lane has an orthosis stop or foot gravity."""
     _lockstep_lanes(work, hand, x0, xh, x1, dt, False)
 
 
 @njit(cache=True, error_model="numpy")
-def _lockstep_step_stop(work, hand, x0, xh, x1, dt):
-    """`_lockstep_lanes` with the orthosis' dorsiflexion stop."""
+def _lockstep_step_full(work, hand, x0, xh, x1, dt):
+    """`_lockstep_lanes` with the orthosis' dorsiflexion stop and foot gravity."""
     _lockstep_lanes(work, hand, x0, xh, x1, dt, True)
 
 
 @njit(cache=True)
-def _lockstep_grade(
-    det, params, derived, states, n_batch, k_first, dt, act_limit, active_torque0, ev, status, fail_step
-):
-    """Status checks (as `integrate`) and detector updates for the states of steps
-    k_first + 1 .. k_first + n_batch of each live lane (states: 4 x LOCKSTEP_BATCH x LOCKSTEP_LANES)."""
+def _lockstep_grade(det, work, states, n_batch, k_first, dt, active0, ev, status, fail_step):
+    """Status checks (as `run`) and detector updates for the states of steps
+    k_first + 1 .. k_first + n_batch of each live lane (states: N_STATES x LOCKSTEP_BATCH x lanes)."""
     t_stretch, t_hold, t_catch_end = ev[EV_STRETCH_S], ev[EV_HOLD_S], ev[EV_CATCH_END_S]
     threshold = ev[EV_BEAT_THRESHOLD_RAD]
-    for i in range(params.shape[0]):
+    for i in range(status.shape[0]):
         if status[i] != STATUS_OK:
             continue
         s = det[i]
-        p = params[i]
-        d = derived[i]
         for b in range(n_batch):
-            y0, y1, y2, y3 = states[0, b, i], states[1, b, i], states[2, b, i], states[3, b, i]
+            y = (states[0, b, i], states[1, b, i], states[2, b, i], states[3, b, i], states[4, b, i], states[5, b, i])
             k = k_first + b + 1
-            st = step_status(y0, y1, y2, y3, act_limit[i])
+            st = step_status(y)
             if st != STATUS_OK:
                 status[i], fail_step[i] = st, k
                 break
@@ -1209,43 +1305,40 @@ def _lockstep_grade(
                 continue
             reflex = 0.0
             if t <= t_catch_end:
-                active, _ = muscle_force_parts(p, d, y0, y1, y2)
-                reflex = -(-d[D_TORQUE_PER_FORCE] * active - active_torque0[i])
-            detector_update(s, t, y0, reflex, t_stretch, t_hold, t_catch_end, threshold)
+                reflex = -(active_torque(work, i, y) - active0[i])
+            detector_update(s, t, y[Y_THETA], reflex, t_stretch, t_hold, t_catch_end, threshold)
 
 
 @njit(cache=True)
-def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, act_limit, ev, metrics, status, fail_step):
+def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, ev, metrics, status, fail_step):
     """Up to LOCKSTEP_LANES rows of params advanced together (missing lanes repeat the last row)."""
     n = params.shape[0]
     work = np.zeros(W_SIZE)
-    derived = np.empty((n, N_DERIVED))
     det = np.empty((n, N_DET))  # one detector state per real lane
     u_init = np.zeros(LOCKSTEP_LANES)
-    active_torque0 = np.zeros(n)
+    active0 = np.zeros(n)
     offsets = np.zeros((3, LOCKSTEP_LANES), dtype=np.int64)
     weights = np.zeros((3, 4, LOCKSTEP_LANES))
     fracs = np.zeros((3, LOCKSTEP_LANES))
     reuse = np.zeros(LOCKSTEP_LANES, dtype=np.bool_)  # u at stage 0 equals the previous step's stage-1 read
-    any_stop = False
+    extras = False
     size = 8
     for i in range(LOCKSTEP_LANES):
         p = params[min(i, n - 1)]
-        d = derive(p)
-        theta, act, u0, hold, st = initial_state(p, d, seg, samples, theta_start)
+        extras |= fill_constants(work, i, p)
+        theta, u0, st = initial_state(work, i, seg, samples, theta_start)
         if i < n:
-            derived[i] = d
             status[i] = st
             fail_step[i] = 0 if st != STATUS_OK else -1
         if st != STATUS_OK:  # a benign state for a lane whose result is discarded
-            theta, act, u0, hold = 0.0, 0.0, 0.0, 0.0
-        any_stop |= _lockstep_fill(work, i, p, d, hold)
-        work[W_Y0 + i] = theta
-        work[W_Y2 + i] = act
+            theta, u0 = 0.0, 0.0
+        y = rest_state(theta, u0)
+        for j in range(N_STATES):
+            work[W_Y + j * LOCKSTEP_LANES + i] = y[j]
         u_init[i] = u0
-        delay_steps = (p[P_DELAY] + p[P_EMD]) / dt
+        steps = delay_steps(p, dt)
         for stage in range(3):
-            o, f, w0, w1, w2, w3 = delay_taps(delay_steps, 0.5 * stage)
+            o, f, w0, w1, w2, w3 = delay_taps(steps, 0.5 * stage)
             offsets[stage, i] = o
             fracs[stage, i] = f
             weights[stage, 0, i] = w0
@@ -1253,18 +1346,16 @@ def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, act_limit, e
             weights[stage, 2, i] = w2
             weights[stage, 3, i] = w3
         reuse[i] = offsets[2, i] == offsets[0, i] + 1 and fracs[2, i] == fracs[0, i]
-        size = max(size, buffer_size(delay_steps))
+        size = max(size, buffer_size(steps))
         if i < n:
             det[i] = detector_new()
-            active0, _ = muscle_force_parts(p, d, theta, 0.0, act)
-            active_torque0[i] = -d[D_TORQUE_PER_FORCE] * active0
+            active0[i] = active_torque(work, i, y)
             if st == STATUS_OK:
-                reflex0 = -(active_torque0[i] - active_torque0[i])
                 detector_update(
                     det[i],
                     0.0,
                     theta,
-                    reflex0,
+                    -(active0[i] - active0[i]),
                     ev[EV_STRETCH_S],
                     ev[EV_HOLD_S],
                     ev[EV_CATCH_END_S],
@@ -1278,14 +1369,13 @@ def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, act_limit, e
     k_fast = 0
     for i in range(LOCKSTEP_LANES):
         k_fast = max(k_fast, 1 - offsets[0, i])
-    states = np.empty((4, LOCKSTEP_BATCH, LOCKSTEP_LANES))
+    states = np.empty((N_STATES, LOCKSTEP_BATCH, LOCKSTEP_LANES))
     i_seg = 0
     row = segment_row(seg, 0, dt)
     k_first = 0
     for k in range(n_steps):
         i_seg, row = current_row(seg, k, i_seg, row, dt)
-        mode, t0, a0, a1, a2, a3 = row
-        t = k * dt
+        hand, x0, xh, x1 = protocol_inputs(samples, row, k * dt, dt)
         # delayed drive at the three stage times (per-lane offsets: scalar reads)
         if k < k_fast:
             for i in range(LOCKSTEP_LANES):
@@ -1313,28 +1403,18 @@ def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, act_limit, e
                         + weights[stage, 2, i] * buf[i, (j + 1) & mask]
                         + weights[stage, 3, i] * buf[i, (j + 2) & mask]
                     )
-        hand = (mode == MODE_SERVO, a1, a2, a3)
-        x0 = (external_torque_at(samples, mode, t0, a0, a1, a2, a3, 0.0, t, 0.0, 0.0), a0 + a1 * (t - t0))
-        t_h = t + 0.5 * dt
-        xh = (external_torque_at(samples, mode, t0, a0, a1, a2, a3, 0.0, t_h, 0.0, 0.0), a0 + a1 * (t_h - t0))
-        t_1 = t + dt
-        x1 = (external_torque_at(samples, mode, t0, a0, a1, a2, a3, 0.0, t_1, 0.0, 0.0), a0 + a1 * (t_1 - t0))
-        if any_stop:
-            _lockstep_step_stop(work, hand, x0, xh, x1, dt)
+        if extras:
+            _lockstep_step_full(work, hand, x0, xh, x1, dt)
         else:
-            _lockstep_step_free(work, hand, x0, xh, x1, dt)
+            _lockstep_step_lean(work, hand, x0, xh, x1, dt)
         slot = (k + 1) & mask
         b = k - k_first
         for i in range(LOCKSTEP_LANES):
             buf[i, slot] = work[W_U_NEW + i]
-            states[0, b, i] = work[W_Y0 + i]
-            states[1, b, i] = work[W_Y1 + i]
-            states[2, b, i] = work[W_Y2 + i]
-            states[3, b, i] = work[W_Y3 + i]
+            for j in range(N_STATES):
+                states[j, b, i] = work[W_Y + j * LOCKSTEP_LANES + i]
         if b == LOCKSTEP_BATCH - 1 or k == n_steps - 1:
-            _lockstep_grade(
-                det, params, derived, states, b + 1, k_first, dt, act_limit, active_torque0, ev, status, fail_step
-            )
+            _lockstep_grade(det, work, states, b + 1, k_first, dt, active0, ev, status, fail_step)
             k_first = k + 1
     for i in range(n):
         if status[i] == STATUS_OK:
@@ -1344,7 +1424,7 @@ def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, act_limit, e
 
 
 @njit(cache=True, parallel=True)
-def _sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, act_limit, ev, metrics, status, fail_step):
+def _sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, ev, metrics, status, fail_step):
     """The compiled body of `sweep_lockstep`: blocks of LOCKSTEP_LANES rows, prange over blocks."""
     n = params.shape[0]
     n_blocks = (n + LOCKSTEP_LANES - 1) // LOCKSTEP_LANES
@@ -1352,29 +1432,19 @@ def _sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, act_limit, e
         lo = blk * LOCKSTEP_LANES
         hi = min(n, lo + LOCKSTEP_LANES)
         _lockstep_block(
-            params[lo:hi],
-            seg,
-            samples,
-            theta_start,
-            dt,
-            n_steps,
-            act_limit[lo:hi],
-            ev,
-            metrics[lo:hi],
-            status[lo:hi],
-            fail_step[lo:hi],
+            params[lo:hi], seg, samples, theta_start, dt, n_steps, ev, metrics[lo:hi], status[lo:hi], fail_step[lo:hi]
         )
 
 
-def sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, act_limit, ev, metrics, status, fail_step):
+def sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, ev, metrics, status, fail_step):
     """Same contract as `sweep_exact`; LOCKSTEP_LANES rows advance together (prange over blocks).
 
-    Arrays as in `_LOCKSTEP_SIGNATURE` (C-contiguous, writeable). Rows must have
-    foot.gravity_m_per_s2 == 0 and the protocol no MODE_STATIC_HOLD segments (reflexsim.sweep
-    sends others to `sweep_exact`). Compiles through `compile_lockstep` on first use.
+    Arrays as in `_LOCKSTEP_SIGNATURE` (C-contiguous, writeable). The protocol must have no
+    MODE_STATIC_HOLD segments (reflexsim.sweep resolves those per point and sends them to
+    `sweep_exact`). Compiles through `compile_lockstep` on first use.
     """
     compile_lockstep()
-    _sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, act_limit, ev, metrics, status, fail_step)
+    _sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, ev, metrics, status, fail_step)
 
 
 _LOCKSTEP_SIGNATURE = (
@@ -1384,7 +1454,6 @@ _LOCKSTEP_SIGNATURE = (
     types.float64,  # theta_start
     types.float64,  # dt
     types.int64,  # n_steps
-    types.float64[::1],  # act_limit
     types.float64[::1],  # ev
     types.float64[:, ::1],  # metrics
     types.int64[::1],  # status

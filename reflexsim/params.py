@@ -191,6 +191,20 @@ class Muscle(Validated):
         "width of the Gaussian active force-length curve (sqrt of Thelen's γ = 0.45)",
         _THELEN,
     )
+    active_stiffness_per_torque: float = param(
+        2.5,
+        "1/rad",
+        0.5,
+        10.0,
+        "joint stiffness contributed per N·m of active torque by the series elasticity (tendon, "
+        "aponeurosis, cross-bridges) that carries the active force; with the force-velocity slope it "
+        "sets the series-elastic time constant T = (1 + 1/fv_curvature)·(dλ/dθ)/v_max / κ, above "
+        "1/T a stretched active muscle acts as a spring κ·T_active, below as a damper",
+        "intrinsic ankle stiffness rises in proportion to torque with near-constant damping ratio "
+        "(Weiss, Hunter & Kearney 1988, J Biomech 21:539); series-elastic stiffness 250–400 N·m/rad "
+        "at 100 N·m (Hof 1998, J Biomech 31:793); Hill models err most at low firing rates "
+        "(Perreault, Heckman & Sandercock 2003, J Biomech 36:211)",
+    )
     passive_force_at_optimal_n: float = param(
         326.2,
         "N",
@@ -241,7 +255,8 @@ class Spindle(Validated):
         "imp/s",
         0.0,
         30.0,
-        "Ia rate added by 1 mm/s of fibre lengthening (power law k·(v / 1 mm/s)^e)",
+        "Ia rate added by 1 mm/s of fibre lengthening (power law k·(v / 1 mm/s)^e; shortening "
+        "lowers the rate by the mirror image until the ending falls silent)",
         _PROCHAZKA,
     )
     velocity_exponent: float = param(
@@ -258,14 +273,16 @@ class Spindle(Validated):
         "fusimotor (γ) sensitivity multiplying the dynamic and length terms; 1 = normal",
         "convention; botulinum toxin lowers it (Filippi 1993)",
     )
-    velocity_smoothing_m_per_s: float = param(
+    linear_range_m_per_s: float = param(
         0.001,
         "m/s",
         1e-4,
         0.01,
-        "width of the smooth rectifier on lengthening velocity; keeps the power law differentiable "
-        "at rest (spindles respond to stretch, not shortening)",
-        "numerical regularisation",
+        "fibre velocity below which the Ia response is linear in velocity (the power law's small-signal "
+        "core): sensitivity k·e·v_lin^(e-1) ≈ 2.6 imp/s per mm/s at 1 mm/s, i.e. ≈ 80 imp/s per mm "
+        "of 5 Hz stretching",
+        "primary endings respond linearly to stretches below ~0.1 mm with sensitivities of order 100 "
+        "imp/s per mm (Matthews & Stein 1969, J Physiol 200:723; Hunt & Wilkinson 1980)",
     )
 
 
@@ -317,6 +334,25 @@ class Reflex(Validated):
     )
     recruitment_width_ips: float = param(
         5.0, "imp/s", 0.5, 50.0, "width of the smooth recruitment onset around the threshold", "model choice"
+    )
+    depression_per_impulse: float = param(
+        0.02,
+        "1",
+        0.0,
+        1.0,
+        "post-activation (homosynaptic) depression: fraction of the remaining Ia–motoneuron "
+        "transmission lost per dynamic Ia impulse; large in healthy subjects, reduced in spasticity",
+        "Crone & Nielsen 1989, Exp Brain Res 78:28; Hultborn et al. 1996, Exp Brain Res 108:450; "
+        "reduced after stroke and SCI (Aymard et al. 2000, Brain 123:1688; Grey et al. 2008, "
+        "Exp Brain Res 185:189); size calibrated (see docs/model.md)",
+    )
+    depression_recovery_s: float = param(
+        4.0,
+        "s",
+        0.5,
+        30.0,
+        "time constant with which post-activation depression recovers",
+        "depression lasts > 8 s after a single volley (Crone & Nielsen 1989)",
     )
 
 

@@ -22,17 +22,15 @@ DEFAULT_DT_S = 5e-4  # from the convergence study in docs/numerics.md
 DEFAULT_DURATION_S = 12.0  # a clonus test long enough to grade > 10 s of clonus
 MIN_DT_S, MAX_DT_S = 1e-6, 5e-3
 MAX_DURATION_S = 3600.0
-# |lambda| * dt bound for classic RK4 (its stability region reaches 2.78 on the negative real
-# axis and 2.83 on the imaginary axis); kept below both with a margin.
-RK4_STABILITY = 2.5
-
-
 @dataclass(frozen=True, eq=False)
 class Result:
     """One simulated run: the model and protocol that produced it and its named time series.
 
     Angles in rad (``angle_deg`` for degrees), torques in N·m (dorsiflexing > 0), forces in N,
-    rates in imp/s, excitation and activation as fractions of full recruitment.
+    rates in imp/s, excitation and activation as fractions of full recruitment,
+    `ce_velocity_per_s` the contractile element's lengthening velocity in optimal fibre lengths
+    per second, `reflex_efficacy` the Ia–motoneuron transmission left after post-activation
+    depression (1 = rested).
     """
 
     model: Model
@@ -43,6 +41,8 @@ class Result:
     angle_rad: np.ndarray = field(repr=False)
     velocity_rad_per_s: np.ndarray = field(repr=False)
     activation: np.ndarray = field(repr=False)
+    ce_velocity_per_s: np.ndarray = field(repr=False)
+    reflex_efficacy: np.ndarray = field(repr=False)
     excitation: np.ndarray = field(repr=False)
     spindle_rate_ips: np.ndarray = field(repr=False)
     muscle_force_n: np.ndarray = field(repr=False)
@@ -73,6 +73,8 @@ class Result:
             "angle_rad",
             "velocity_rad_per_s",
             "activation",
+            "ce_velocity_per_s",
+            "reflex_efficacy",
             "excitation",
             "spindle_rate_ips",
             "muscle_force_n",
@@ -82,27 +84,6 @@ class Result:
             "external_torque_nm",
         )
         return {n: getattr(self, n) for n in names}
-
-
-@dataclass(frozen=True)
-class StepLimits:
-    """How large a step the model tolerates (RK4 stability estimates, see `step_limits`)."""
-
-    inertia: float  # kg·m²
-    stiffness: float  # stiffest state the run can reach, N·m/rad
-    damping: float  # passive, orthosis and protocol damping, N·m·s/rad
-    fv_damping_full: float  # force-velocity damping of the fully activated muscle, N·m·s/rad
-
-    def max_dt_s(self, activation: float = 0.0) -> float:
-        """Largest RK4-stable step with the muscle at `activation`."""
-        rate = _fastest_rate(self.inertia, self.damping + activation * self.fv_damping_full, self.stiffness)
-        return RK4_STABILITY / rate
-
-    def activation_limit(self, dt_s: float) -> float:
-        """Activation above which the muscle's force-velocity damping makes `dt_s` unstable."""
-        if self.fv_damping_full <= 0.0:
-            return math.inf
-        return (RK4_STABILITY * self.inertia / dt_s - self.damping) / self.fv_damping_full
 
 
 def checked_steps(duration_s: float, dt_s: float, error: type[Exception] = SimulationError) -> tuple[float, float, int]:
@@ -125,44 +106,13 @@ def checked_steps(duration_s: float, dt_s: float, error: type[Exception] = Simul
     return duration_s, dt_s, n_steps
 
 
-def _fastest_rate(inertia: float, damping: float, stiffness: float) -> float:
-    """Largest |eigenvalue| of inertia*s^2 + damping*s + stiffness = 0."""
-    disc = damping * damping - 4.0 * inertia * stiffness
-    if disc >= 0.0:
-        return (damping + math.sqrt(disc)) / (2.0 * inertia)
-    return math.sqrt(stiffness / inertia)
-
-
-def step_limits(model: Model, compiled: CompiledProtocol) -> StepLimits:
-    """Estimate the stiffest and most damped state a run can reach (for RK4 stability)."""
-    m, j, o = model.muscle, model.joint, model.orthosis
-    cos_pen = math.cos(m.pennation_rad)
-    lam_per_rad = m.moment_arm_m / (cos_pen * m.optimal_fibre_length_m)
+def max_stable_dt(model: Model, compiled: CompiledProtocol) -> float:
+    """Largest RK4-stable step for this model under this protocol: the eigenvalues of the
+    model's own right-hand side at the stiffest states the run can reach (`kernel.max_stable_dt`)."""
+    c, _ = kernel.constants(model.pack())
     lo, hi = compiled.angle_range_rad
-    lam_hi = m.fibre_length_at_neutral + lam_per_rad * hi
-    k_muscle = (
-        m.moment_arm_m
-        * cos_pen
-        * m.passive_scale
-        * m.passive_force_at_optimal_n
-        * m.passive_exponent
-        * lam_per_rad
-        * math.exp(m.passive_exponent * (lam_hi - 1.0))
-    )
-    k_joint = j.pf_end_torque_nm * j.pf_end_rate_per_rad * math.exp(-j.pf_end_rate_per_rad * lo)
-    k_stop = o.stop_stiffness_nm_per_rad if o.stop_angle_rad < hi else 0.0
-    # Slope of force-velocity at v = 0 times full activation, mapped to the joint.
-    fv_damping_full = (
-        m.moment_arm_m**2
-        * m.max_force_n
-        * (1.0 + 1.0 / m.fv_curvature)
-        / (m.max_shortening_velocity_per_s * m.optimal_fibre_length_m)
-    )
-    return StepLimits(
-        inertia=model.foot.inertia_kg_m2,
-        stiffness=k_muscle + k_joint + o.stiffness_nm_per_rad + k_stop + compiled.added_stiffness_nm_per_rad,
-        damping=j.damping_nms_per_rad + o.damping_nms_per_rad + compiled.added_damping_nms_per_rad,
-        fv_damping_full=fv_damping_full,
+    return float(
+        kernel.max_stable_dt(c, lo, hi, compiled.added_stiffness_nm_per_rad, compiled.added_damping_nms_per_rad)
     )
 
 
@@ -172,12 +122,11 @@ def resolve_segments(model: Model, segments: np.ndarray) -> np.ndarray:
     rows = segments[:, kernel.SEG_MODE] == MODE_STATIC_HOLD
     if not rows.any():
         return segments
-    p = model.pack()
-    d = kernel.derive(p)
+    c, _ = kernel.constants(model.pack())
     resolved = segments.copy()
     for i in np.flatnonzero(rows):
         angle, extra = segments[i, kernel.SEG_A0], segments[i, kernel.SEG_A1]
-        holding = -kernel.static_torque(p, d, angle, kernel.steady_activation(p, d, angle))
+        holding = -kernel.static_torque(c, 0, angle, kernel.steady_activation(c, 0, angle))
         resolved[i, kernel.SEG_MODE] = kernel.MODE_TORQUE
         resolved[i, kernel.SEG_A0 :] = (holding + extra, 0.0, 0.0, 0.0)
     return resolved
@@ -214,28 +163,20 @@ def simulate(
         )
     compiled = protocol.compile(dt_s)
     segments = resolve_segments(model, compiled.segments)
-    limits = step_limits(model, compiled)
-    if dt_s > limits.max_dt_s():
+    dt_limit = max_stable_dt(model, compiled)
+    if dt_s > dt_limit:
         raise SimulationError(
-            f"dt_s = {dt_s:g} s is too large for the stiffness of this model and protocol "
-            f"(passive tissues, orthosis and examiner's hand, up to {limits.stiffness:.0f} N·m/rad): "
-            f"RK4 needs dt_s <= {limits.max_dt_s():.3g} s"
+            f"dt_s = {dt_s:g} s is too large for the stiffness of this model and protocol (passive tissues, "
+            f"fully active muscle, orthosis and examiner's hand): RK4 needs dt_s <= {dt_limit:.3g} s"
         )
 
     p = model.pack()
     out = np.empty((n_steps + 1, kernel.OUT_COLUMNS))
-    status, k_fail, hold = kernel.integrate(
-        p,
-        segments,
-        compiled.samples,
-        compiled.theta_start_rad,
-        dt_s,
-        n_steps,
-        limits.activation_limit(dt_s),
-        out,
+    status, k_fail, hold = kernel.run(
+        p, segments, compiled.samples, compiled.theta_start_rad, dt_s, n_steps, np.empty(0), out, np.empty(0)
     )
     if status != kernel.STATUS_OK:
-        raise _simulation_error(status, k_fail, dt_s, out, limits, model)
+        raise _simulation_error(status, k_fail, dt_s)
 
     sig = np.empty((n_steps + 1, kernel.N_SIGNALS))
     kernel.signals(p, segments, compiled.samples, dt_s, hold, out, model.reflex.delay_s, sig)
@@ -246,9 +187,11 @@ def simulate(
         dt_s=dt_s,
         events=compiled,
         time_s=time_s,
-        angle_rad=out[:, 0],
-        velocity_rad_per_s=out[:, 1],
-        activation=out[:, 2],
+        angle_rad=out[:, kernel.Y_THETA],
+        velocity_rad_per_s=out[:, kernel.Y_OMEGA],
+        activation=out[:, kernel.Y_ACT],
+        ce_velocity_per_s=out[:, kernel.Y_CE_VELOCITY],
+        reflex_efficacy=out[:, kernel.Y_EFFICACY],
         excitation=sig[:, kernel.SIG_EXCITATION],
         spindle_rate_ips=sig[:, kernel.SIG_SPINDLE_RATE],
         muscle_force_n=sig[:, kernel.SIG_MUSCLE_FORCE],
@@ -260,21 +203,12 @@ def simulate(
     )
 
 
-def _simulation_error(
-    status: int, k_fail: int, dt_s: float, out: np.ndarray, limits: StepLimits, model: Model
-) -> SimulationError:
+def _simulation_error(status: int, k_fail: int, dt_s: float) -> SimulationError:
     t = k_fail * dt_s
     if status == kernel.STATUS_NO_EQUILIBRIUM:
         return SimulationError(
             "no resting angle within ±90° balances the protocol's initial torque; "
             f"lower the initial torque or {_HINT_MODEL}"
-        )
-    if status == kernel.STATUS_STEP_TOO_LARGE:
-        act = out[k_fail, 2]
-        return SimulationError(
-            f"at t = {t:.4f} s the muscle activation reached {act:.2f}, where its force-velocity damping "
-            f"({act * limits.fv_damping_full:.1f} N·m·s/rad) makes dt_s = {dt_s:g} s unstable for RK4; "
-            f"rerun with dt_s <= {limits.max_dt_s(min(1.0, max(2.0 * act, 0.5))):.2g}"
         )
     if status == kernel.STATUS_OUT_OF_RANGE:
         return SimulationError(

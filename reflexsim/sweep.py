@@ -55,8 +55,8 @@ from .simulation import (
     DEFAULT_DT_S,
     DEFAULT_DURATION_S,
     checked_steps,
+    max_stable_dt,
     resolve_segments,
-    step_limits,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,10 +103,6 @@ STATUS: Mapping[int, tuple[str, str]] = MappingProxyType(
         kernel.STATUS_NONFINITE: ("nonfinite", "the state became non-finite (the run blew up)"),
         kernel.STATUS_OUT_OF_RANGE: ("out_of_range", "the ankle passed +-90 deg"),
         kernel.STATUS_NO_EQUILIBRIUM: ("no_equilibrium", "no resting angle balances the protocol's initial torque"),
-        kernel.STATUS_STEP_TOO_LARGE: (
-            "step_too_large",
-            "activation rose to where the muscle's force-velocity damping makes dt unstable for RK4",
-        ),
         STATUS_DELAY_TOO_SHORT: (
             "delay_too_short",
             "reflex.delay_s + muscle.electromechanical_delay_s is shorter than 2 steps (not run)",
@@ -124,7 +120,7 @@ DESIGNS = ("grid", "zip", "lhs", "sobol")
 DEFAULT_CHUNK_SIZE = 1024
 _CHECKPOINT_SUFFIX = ".checkpoint"
 
-# Sections that `simulation.step_limits` reads (tests/test_sweep.py checks that the others do not
+# Sections that `simulation.max_stable_dt` depends on (tests/test_sweep.py checks that the others do not
 # matter): step limits are computed once per distinct combination of these values.
 _STEP_LIMIT_SECTIONS = ("foot", "joint", "muscle", "orthosis")
 _STEP_LIMIT_COLUMNS = np.array([i for i, p in enumerate(PATHS) if p.split(".")[0] in _STEP_LIMIT_SECTIONS])
@@ -581,7 +577,6 @@ def _compute_chunk(plan: _Plan, index: int, pts: np.ndarray) -> _ChunkResult:
     metrics = np.full((n, kernel.N_METRICS), math.nan)
     status = np.full(n, kernel.STATUS_OK, dtype=np.int64)
     fail_step = np.full(n, -1, dtype=np.int64)
-    act_limit = np.full(n, math.inf)
 
     delay = params[:, kernel.P_DELAY] + params[:, kernel.P_EMD]
     status[delay < 2.0 * dt] = STATUS_DELAY_TOO_SHORT
@@ -595,14 +590,10 @@ def _compute_chunk(plan: _Plan, index: int, pts: np.ndarray) -> _ChunkResult:
         )
         for c, r in enumerate(first):
             members = rows[inverse.ravel() == c]
-            limits = step_limits(_model_from_row(params[rows[r]]), case.compiled)
-            act_limit[members] = limits.activation_limit(dt)
-            if dt > limits.max_dt_s():
+            if dt > max_stable_dt(_model_from_row(params[rows[r]]), case.compiled):
                 status[members[status[members] == kernel.STATUS_OK]] = STATUS_STEP_TOO_STIFF
         runnable = in_case & (status == kernel.STATUS_OK)
-        lockstep = runnable & (params[:, kernel.P_GRAVITY] == 0.0)  # the lockstep kernel has no foot gravity
-        if spec.kernel == "exact" or case.static_hold:
-            lockstep[:] = False
+        lockstep = runnable & (spec.kernel == "lockstep") & (not case.static_hold)
         c = case.compiled
         for use, fn in ((lockstep, kernel.sweep_lockstep), (runnable & ~lockstep, kernel.sweep_exact)):
             idx = np.flatnonzero(use)
@@ -611,21 +602,21 @@ def _compute_chunk(plan: _Plan, index: int, pts: np.ndarray) -> _ChunkResult:
             if case.static_hold:  # segments resolved for each point's own model
                 for i in idx:
                     seg = resolve_segments(_model_from_row(params[i]), c.segments)
-                    _call(fn, params, [i], seg, c, dt, n_steps, act_limit, case.ev, metrics, status, fail_step)
+                    _call(fn, params, [i], seg, c, dt, n_steps, case.ev, metrics, status, fail_step)
             else:
-                _call(fn, params, idx, c.segments, c, dt, n_steps, act_limit, case.ev, metrics, status, fail_step)
+                _call(fn, params, idx, c.segments, c, dt, n_steps, case.ev, metrics, status, fail_step)
     failed_at = np.where((status != kernel.STATUS_OK) & (fail_step >= 0), fail_step * dt, math.nan)
     return _ChunkResult(index, metrics, status.astype(np.int8), failed_at)
 
 
-def _call(fn, params, idx, seg, compiled, dt, n_steps, act_limit, ev, metrics, status, fail_step) -> None:
+def _call(fn, params, idx, seg, compiled, dt, n_steps, ev, metrics, status, fail_step) -> None:
     """One kernel call on rows `idx` of a chunk's arrays; the results are written back to those rows."""
     m = len(idx)
     out_metrics = np.empty((m, kernel.N_METRICS))
     out_status = np.empty(m, dtype=np.int64)
     out_fail = np.empty(m, dtype=np.int64)
-    arrays = [np.require(a, np.float64, ["C", "W"]) for a in (params[idx], seg, compiled.samples, act_limit[idx], ev)]
-    p, s, samples, limits, grading = arrays  # the exact types `kernel.compile_lockstep` compiled for
+    arrays = [np.require(a, np.float64, ["C", "W"]) for a in (params[idx], seg, compiled.samples, ev)]
+    p, s, samples, grading = arrays  # the exact types `kernel.compile_lockstep` compiled for
     fn(
         p,
         s,
@@ -633,7 +624,6 @@ def _call(fn, params, idx, seg, compiled, dt, n_steps, act_limit, ev, metrics, s
         float(compiled.theta_start_rad),
         float(dt),
         int(n_steps),
-        limits,
         grading,
         out_metrics,
         out_status,
