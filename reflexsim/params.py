@@ -192,7 +192,7 @@ class Muscle(Validated):
         _THELEN,
     )
     active_stiffness_per_torque: float = param(
-        2.5,
+        2.0,
         "1/rad",
         0.5,
         10.0,
@@ -325,7 +325,7 @@ class Reflex(Validated):
         "convention; 0 = relaxed",
     )
     drive_per_ips: float = param(
-        0.002,
+        0.0025,
         "1/(imp/s)",
         1e-4,
         0.05,
@@ -336,7 +336,7 @@ class Reflex(Validated):
         5.0, "imp/s", 0.5, 50.0, "width of the smooth recruitment onset around the threshold", "model choice"
     )
     depression_per_impulse: float = param(
-        0.02,
+        0.12,
         "1",
         0.0,
         1.0,
@@ -347,7 +347,7 @@ class Reflex(Validated):
         "Exp Brain Res 185:189); size calibrated (see docs/model.md)",
     )
     depression_recovery_s: float = param(
-        4.0,
+        8.0,
         "s",
         0.5,
         30.0,

@@ -26,18 +26,20 @@ _HEALTHY = Model(name="healthy").with_values(
 
 _MILD = Model(name="mild").with_values(
     {
-        "reflex.gain": 6.0,
-        "reflex.threshold_ips": 98.0,
+        "reflex.gain": 1.8,
+        "reflex.threshold_ips": 65.0,
         "reflex.tone": 0.01,
-        "muscle.passive_scale": 1.5,
+        "reflex.depression_per_impulse": 0.012,
+        "muscle.passive_scale": 2.0,
     }
 )
 
 _SEVERE = Model(name="severe").with_values(
     {
-        "reflex.gain": 6.5,
-        "reflex.threshold_ips": 90.0,
+        "reflex.gain": 3.6,
+        "reflex.threshold_ips": 65.0,
         "reflex.tone": 0.01,
+        "reflex.depression_per_impulse": 0.012,
         "muscle.passive_scale": 2.0,
     }
 )
