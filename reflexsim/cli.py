@@ -2,7 +2,7 @@
 
     reflexsim clonus-test [--preset NAME] [--set PATH=VALUE ...] [--duration S] [--json]
                           [--plot FILE | --no-plot]
-    reflexsim params [--preset NAME] [--json]
+    reflexsim params [--preset NAME] [--json | --markdown]
 
 Bad input prints one line naming the problem and the valid range, and exits with status 2.
 """
@@ -353,6 +353,9 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"model": model.name, "parameters": [i.as_dict() for i in infos]}, indent=2))
         return 0
+    if args.markdown:
+        print(model.markdown_table())
+        return 0
     print(f"parameters of {model.name!r} (SI units; paths for --set)")
     width = max(len(i.path) for i in infos)
     for i in infos:
@@ -459,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("params", help="list every parameter with value, unit, range and source")
     q.add_argument("--preset", choices=list(PRESETS), help="show a preset's values (default: the defaults)")
     q.add_argument("--json", action="store_true", help="print JSON")
+    q.add_argument("--markdown", action="store_true", help="print a Markdown table (as in docs/model.md)")
     q.set_defaults(func=cmd_params)
 
     register_sweep(sub)

@@ -1052,7 +1052,8 @@ def integrate_linear_dde(k, tau, dt, n_steps, out):
 #
 # A beat is a maximum of the ankle angle that rises at least `beat_threshold` above the
 # preceding confirmed minimum and is confirmed by a fall of at least `beat_threshold` after it
-# (zig-zag extrema with hysteresis). Only extrema after the hold starts count.
+# (zig-zag extrema with hysteresis), at least MIN_BEAT_INTERVAL_S after the previous beat. Only
+# extrema after the hold starts count.
 
 DET_MODE = 0  # 0: looking for a minimum, 1: looking for a maximum
 DET_EXT = 1  # running extreme of the current leg
@@ -1068,6 +1069,9 @@ DET_P2P_MAX = 10
 DET_PEAK_REFLEX = 11  # peak reflex torque (N·m, resisting dorsiflexion) in the catch window
 DET_STARTED = 12
 FREQ_BEATS = 11  # frequency is measured over the last (up to) 10 beat intervals
+# Clonus beats at 3-12 Hz in every muscle studied (physiology.md §1; jaw ~10 Hz): a maximum less than
+# 1/15 s after the last beat is mechanical ringing of the foot (e.g. on a stiff orthosis), not a beat.
+MIN_BEAT_INTERVAL_S = 1.0 / 15.0
 DET_RING = 13  # times of the last FREQ_BEATS beats, circular by beat number
 N_DET = DET_RING + FREQ_BEATS
 
@@ -1105,7 +1109,8 @@ def detector_update(s, t, theta, reflex_torque, t_stretch, t_hold, t_catch_end, 
             s[DET_EXT] = theta
             s[DET_EXT_T] = t
         elif theta < s[DET_EXT] - threshold:
-            if s[DET_HAVE_MIN] == 1.0:
+            ringing = s[DET_BEATS] > 0.0 and s[DET_EXT_T] - s[DET_T_LAST] < MIN_BEAT_INTERVAL_S
+            if s[DET_HAVE_MIN] == 1.0 and not ringing:
                 p2p = s[DET_EXT] - s[DET_LAST_MIN]
                 n = s[DET_BEATS] + 1.0
                 s[DET_BEATS] = n

@@ -5,7 +5,8 @@ Definitions (the same compiled detector grades sweeps, so a sweep point and
 
 * **beat** — a maximum of the ankle angle, after the hold starts, that rises at least
   ``beat_threshold_deg`` (peak to peak) above the preceding minimum and is followed by a fall of
-  at least as much (zig-zag extrema with hysteresis);
+  at least as much (zig-zag extrema with hysteresis), and comes at least 1/15 s after the previous
+  beat (clonus beats at 3–12 Hz; faster extrema are the foot ringing on a stiff orthosis);
 * **frequency** — beat rate over the last (up to) 10 beat intervals, i.e. the settled rhythm
   (NaN with fewer than 3 beats);
 * **duration** — time from the start of the hold to the last beat (0 with fewer than 3 beats);

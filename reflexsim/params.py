@@ -295,7 +295,7 @@ class Reflex(Validated):
         1.0,
         "1",
         0.0,
-        20.0,
+        40.0,
         "multiplier of the spindle-to-motoneuron drive; 1.0 = healthy ankle",
         "convention (the healthy scale is set by `drive_per_ips`)",
     )
@@ -313,8 +313,10 @@ class Reflex(Validated):
         "imp/s",
         0.0,
         400.0,
-        "Ia rate at which the reflex starts recruiting motoneurons (excitability: lower = more excitable)",
-        "model calibration: healthy relaxed soleus is silent at rest and recruited by a brisk stretch",
+        "Ia rate at which the reflex starts recruiting motoneurons (excitability: lower = more excitable); "
+        "below the static Ia rate of a held ankle the pool fires tonically there",
+        "model calibration: healthy relaxed soleus is silent at rest and recruited by a brisk stretch; in "
+        "spasticity the tonic stretch-reflex threshold lies inside the joint range (Levin & Feldman 1994)",
     )
     tone: float = param(
         0.0,
@@ -431,6 +433,18 @@ class Model:
     def info(self) -> list[ParamInfo]:
         """Metadata and current value of every parameter."""
         return [describe(path, self.get(path)) for path in PATHS]
+
+    def markdown_table(self) -> str:
+        """Every parameter as a Markdown table (path, value, unit, valid range, meaning, source);
+        docs/model.md carries the defaults' table (`reflexsim params --markdown`)."""
+        rows = [
+            "| path | default | unit | valid range | meaning | source |",
+            "|---|---|---|---|---|---|",
+        ]
+        for i in self.info():
+            unit = "—" if i.unit == "1" else i.unit
+            rows.append(f"| `{i.path}` | {i.value:g} | {unit} | [{i.lo:g}, {i.hi:g}] | {i.doc} | {i.source} |")
+        return "\n".join(rows)
 
     def pack(self) -> np.ndarray:
         """The packed float64 parameter vector the kernels read."""

@@ -1,11 +1,15 @@
 """Named parameter sets: the healthy ankle and two upper-motor-neuron lesions.
 
-The lesions differ from the healthy ankle in the three things the literature names: reflex
-excitability (a lower recruitment threshold and a higher gain; Hidler & Rymer 1999 need both a
-long loop delay and raised motoneuron excitability for clonus), tonic drive, and passive muscle
-stiffness (×1.5–2.5 in spasticity; Sinkjaer & Magnussen 1994, Sinkjaer 1993). Every value lies
-inside its documented range; the thresholds and gains are chosen so that the standard clonus
-test gives the clinical picture of each grade (see docs/validation.md for what they produce).
+The lesions differ from the healthy ankle in what the literature names: reflex excitability (a
+recruitment threshold inside the joint's range, so the held, dorsiflexed ankle is tonically
+active — the tonic stretch-reflex threshold of Levin & Feldman 1994 — and a higher gain; Hidler &
+Rymer 1999 need raised excitability and a long loop for clonus), reduced post-activation
+depression (Aymard et al. 2000; Grey et al. 2008), a little tonic drive, and passive muscle
+stiffness (×1.5–2.5 in spasticity; Sinkjaer & Magnussen 1994, Sinkjaer 1993). Mild and severe share
+every parameter but the reflex gain, so the gain alone moves a lesion from fatigable to sustained
+clonus. Every value lies inside its documented range; the gains are chosen so that the standard
+clonus test gives the clinical picture of each grade with margin (docs/validation.md lists what
+they produce and how far each preset is from the next grade).
 """
 
 from __future__ import annotations
@@ -50,8 +54,8 @@ DEFAULT_PRESET = "severe"
 DESCRIPTIONS = MappingProxyType(
     {
         "healthy": "healthy ankle: a brisk stretch gives a small reflex burst and no clonus",
-        "mild": "mild UMN lesion: fatigable clonus (3-10 s, Tardieu 3)",
-        "severe": "severe UMN lesion: sustained clonus (> 10 s, Tardieu 4, SCATS 3)",
+        "mild": "mild UMN lesion: fatigable clonus (about 3 s at 5.7 Hz, Tardieu 3)",
+        "severe": "severe UMN lesion: sustained clonus (> 10 s at 5.6 Hz, Tardieu 4, SCATS 3)",
     }
 )
 

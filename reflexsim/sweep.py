@@ -824,8 +824,8 @@ def sweep(
     beside it, the same call resumes, and the result is written there atomically; an existing
     `out` holding this very sweep is returned without recomputing. `client`: a
     dask.distributed.Client to run the chunks on. `kernel_name`: "lockstep" (vectorised across
-    simulations; state agrees with simulate to ~1e-15) or "exact" (bit-identical to `simulate`
-    + `clonus_metrics`). `progress`: a progress bar on stderr (default: when stderr is a
+    simulations, the same equations as `simulate`) or "exact" (one simulation per thread); both
+    agree with `simulate` + `clonus_metrics`. `progress`: a progress bar on stderr (default: when stderr is a
     terminal). `command`: recorded in the file's attrs (the CLI passes its command line).
     """
     _require("xarray", "a sweep")

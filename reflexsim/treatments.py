@@ -291,13 +291,46 @@ def _afo_preset(stiffness: float, damping: float, stop: float) -> Callable[..., 
     return apply_preset
 
 
-def _stretching(model: Model, range_gain_deg: float, stiffness_drop: float) -> dict[str, float]:
-    """Passive fibre force is exponential in fibre length, so shifting its curve by
-    `range_gain_deg` toward dorsiflexion is a scale factor exp(-k * dλ/dθ * shift)."""
+# Stretching (physiology-joints.md §4). Reflex excitability is depressed *during* a static stretch
+# and recovers within seconds of its end (Guissard, Duchateau & Hainaut 1988); after a 30-min session
+# in stroke the triceps H/M ratio was lower (Tsai et al. 2001, size not reported) but in a 30-min
+# robotic session reflex hyperexcitability was not significantly reduced, and 6 weeks of stretching
+# left Hmax/Mmax and presynaptic inhibition unchanged (Hayes et al. 2012): so only a small, short-lived
+# reflex cut. One hour of repeated stretching lowers force (MVC -13.8 %, twitch -16.8 %) and slows the
+# twitch (+14 % duration; Avela et al. 2004), and acute stretching lowers passive stiffness by stress
+# relaxation. Sizes marked (assumption) are model assumptions scaled to those reports.
+STRETCH_REFLEX_CUT = 0.15  # reflex gain cut right after a 30-min session (assumption: "reduced H/M", Tsai 2001)
+STRETCH_REFLEX_RECOVERY_MIN = 10.0  # the post-stretch reflex depression fades within minutes (assumption)
+STRETCH_FORCE_LOSS_PER_HOUR = 0.138  # Avela et al. 2004, after 1 h of repeated stretching
+STRETCH_TWITCH_SLOWING_PER_HOUR = 0.14  # Avela et al. 2004
+STRETCH_PASSIVE_DROP = 0.2  # passive fibre force right after a session (stress relaxation, assumption)
+STRETCH_AFTEREFFECT_RECOVERY_MIN = 60.0  # force, twitch and passive stiffness recover within ~1 h (assumption)
+
+
+def stretching_effects(session_min: float, minutes_since: float) -> dict[str, float]:
+    """Fractional effects of a stretching session of `session_min` minutes, `minutes_since` after it:
+    reflex gain cut, force loss, twitch slowing and passive-force drop."""
+    dose = min(session_min / 30.0, 2.0)  # relative to the 30-min sessions of the sources
+    reflex = STRETCH_REFLEX_CUT * min(dose, 1.0) * math.exp(-minutes_since / STRETCH_REFLEX_RECOVERY_MIN)
+    after = math.exp(-minutes_since / STRETCH_AFTEREFFECT_RECOVERY_MIN)
+    hours = session_min / 60.0
+    return {
+        "reflex_cut": reflex,
+        "force_loss": STRETCH_FORCE_LOSS_PER_HOUR * hours * after,
+        "twitch_slowing": STRETCH_TWITCH_SLOWING_PER_HOUR * hours * after,
+        "passive_drop": STRETCH_PASSIVE_DROP * min(dose, 1.0) * after,
+    }
+
+
+def _stretching(model: Model, session_min: float, minutes_since: float) -> dict[str, float]:
+    e = stretching_effects(session_min, minutes_since)
     m = model.muscle
-    lam_per_rad = m.moment_arm_m / (math.cos(m.pennation_rad) * m.optimal_fibre_length_m)
-    shift = math.exp(-m.passive_exponent * lam_per_rad * range_gain_deg * DEG)
-    return {"muscle.passive_scale": max(0.2, m.passive_scale * (1.0 - stiffness_drop) * shift)}
+    return {
+        "reflex.gain": model.reflex.gain * (1.0 - e["reflex_cut"]),
+        "muscle.max_force_n": m.max_force_n * (1.0 - e["force_loss"]),
+        "muscle.contraction_time_s": min(0.3, m.contraction_time_s * (1.0 + e["twitch_slowing"])),
+        "muscle.passive_scale": max(0.2, m.passive_scale * (1.0 - e["passive_drop"])),
+    }
 
 
 COOLING_Q10_CONDUCTION = 1.5  # nerve conduction slows ~4 %/°C (model assumption within reported Q10s)
@@ -305,15 +338,15 @@ COOLING_Q10_TWITCH = 2.0  # twitch slows with muscle temperature (model assumpti
 COOLING_Q10_SPINDLE = 2.0  # spindle sensitivity falls with temperature (model assumption)
 
 
-def _cooling(model: Model, temperature_drop_c: float) -> dict[str, float]:
+def _cooling(
+    model: Model, temperature_drop_c: float, conduction_q10: float, twitch_q10: float, spindle_q10: float
+) -> dict[str, float]:
     slow = temperature_drop_c / 10.0
     return {
-        "reflex.delay_s": min(0.15, model.reflex.delay_s * COOLING_Q10_CONDUCTION**slow),
-        "muscle.electromechanical_delay_s": min(
-            0.05, model.muscle.electromechanical_delay_s * COOLING_Q10_TWITCH**slow
-        ),
-        "muscle.contraction_time_s": min(0.3, model.muscle.contraction_time_s * COOLING_Q10_TWITCH**slow),
-        "spindle.fusimotor_scale": model.spindle.fusimotor_scale / COOLING_Q10_SPINDLE**slow,
+        "reflex.delay_s": min(0.15, model.reflex.delay_s * conduction_q10**slow),
+        "muscle.electromechanical_delay_s": min(0.05, model.muscle.electromechanical_delay_s * twitch_q10**slow),
+        "muscle.contraction_time_s": min(0.3, model.muscle.contraction_time_s * twitch_q10**slow),
+        "spindle.fusimotor_scale": model.spindle.fusimotor_scale / spindle_q10**slow,
     }
 
 
@@ -405,17 +438,28 @@ _ALL: tuple[Treatment, ...] = (
     ),
     Treatment(
         "afo",
-        "ankle-foot orthosis: rotational stiffness and damping about its neutral angle, an optional smooth "
-        "dorsiflexion stop, an optional heel wedge",
+        "ankle-foot orthosis built from its keys: rotational stiffness and damping about its neutral angle, "
+        "a smooth dorsiflexion stop, a heel wedge; each key does only what it names (all 0/none by default; "
+        "see afo_carbon, afo_leaf_spring, afo_hinged_stop, afo_solid for typical braces)",
         _AFO_PATHS,
         _AFO_SOURCE,
         (
-            _key("stiffness_nm_per_deg", "N·m/deg", 2.0, 0.0, 30.0, "rotational stiffness (carbon AFOs 0.58-3.66)"),
+            _key(
+                "stiffness_nm_per_deg", "N·m/deg", 0.0, 0.0, 30.0, "rotational stiffness (carbon AFOs 0.58-3.66)"
+            ),
             _key("damping_nms_per_deg", "N·m·s/deg", 0.0, 0.0, 0.3, "rotational damping"),
             _key("stop_deg", "deg", math.inf, -20.0, math.inf, "dorsiflexion stop angle (inf = none)"),
             _WEDGE,
         ),
         _afo,
+    ),
+    Treatment(
+        "afo_carbon",
+        "carbon-composite AFO: 2 N·m/deg (middle of the measured 0.58-3.66), no stop",
+        _AFO_PATHS,
+        _AFO_SOURCE,
+        (_WEDGE,),
+        _afo_preset(2.0, 0.0, math.inf),
     ),
     Treatment(
         "afo_leaf_spring",
@@ -443,19 +487,22 @@ _ALL: tuple[Treatment, ...] = (
     ),
     Treatment(
         "stretching",
-        "calf stretching / physical therapy: lower passive stiffness and a larger dorsiflexion range (the "
-        "passive curve shifts toward dorsiflexion); the clinical goal is >= 10° of dorsiflexion",
-        ("muscle.passive_scale",),
-        "seed articles (>= 10° dorsiflexion goal); shift and stiffness drop are model assumptions",
+        "a calf-stretching session: a small reflex-gain cut that fades within minutes, and for about an hour "
+        "lower force, a slower twitch and lower passive stiffness; no lasting reflex change",
+        ("reflex.gain", "muscle.max_force_n", "muscle.contraction_time_s", "muscle.passive_scale"),
+        "Guissard et al. 1988 (reflex depressed only during the stretch); Tsai et al. 2001 (stroke, H/M down after "
+        "30 min); Avela et al. 2004 (1 h: force -13.8 %, twitch +14 % longer); Hayes et al. 2012 (6 weeks: no reflex "
+        "change); reflex-cut size and recovery times are model assumptions",
         (
-            _key("range_gain_deg", "deg", 5.0, 0.0, 20.0, "shift of the passive torque-angle curve"),
-            _key("stiffness_drop", "1", 0.2, 0.0, 0.8, "fractional drop of passive fibre force"),
+            _key("session_min", "min", 30.0, 0.0, 60.0, "duration of the stretching session"),
+            _key("minutes_since", "min", 0.0, 0.0, 1440.0, "time since the session ended"),
         ),
         _stretching,
     ),
     Treatment(
         "cooling",
-        "cold pack on the calf: slower conduction (longer delay), slower twitch, lower spindle sensitivity",
+        "cold pack on the calf: slower conduction (longer delay), slower twitch, lower spindle sensitivity, each "
+        "through its own Q10 (set a Q10 to 1 to switch that effect off)",
         (
             "reflex.delay_s",
             "muscle.electromechanical_delay_s",
@@ -463,7 +510,12 @@ _ALL: tuple[Treatment, ...] = (
             "spindle.fusimotor_scale",
         ),
         "Lippold 1970 (cooling slows clonus); Q10 1.5 conduction, 2 twitch and spindle are model assumptions",
-        (_key("temperature_drop_c", "°C", 5.0, 0.0, 15.0, "fall of muscle and nerve temperature"),),
+        (
+            _key("temperature_drop_c", "°C", 5.0, 0.0, 15.0, "fall of muscle and nerve temperature"),
+            _key("conduction_q10", "1", COOLING_Q10_CONDUCTION, 1.0, 3.0, "Q10 of nerve conduction (loop delay)"),
+            _key("twitch_q10", "1", COOLING_Q10_TWITCH, 1.0, 4.0, "Q10 of the twitch and electromechanical delay"),
+            _key("spindle_q10", "1", COOLING_Q10_SPINDLE, 1.0, 4.0, "Q10 of spindle (fusimotor) sensitivity"),
+        ),
         _cooling,
     ),
     Treatment(
