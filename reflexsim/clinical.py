@@ -28,8 +28,8 @@ ROM_TORQUE_NM = 25.0
 def dorsiflexion_range_deg(model: Model, torque_nm: float = ROM_TORQUE_NM) -> float:
     """Passive dorsiflexion range: the angle where a slow push of `torque_nm` comes to rest
     (reflex in steady state, as at V1). Degrees, + = dorsiflexion."""
-    p = model.pack()
-    return math.degrees(kernel.equilibrium_angle(p, kernel.derive(p), torque_nm))
+    c, _ = kernel.constants(model.pack())
+    return math.degrees(kernel.equilibrium_angle(c, 0, torque_nm))
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,12 @@ def tardieu_test(
     *,
     start_deg: float = -20.0,
     stretch_deg: float = 30.0,
-    extra_pressure_nm: float = 0.0,
+    hold_torque_nm: float = 30.0,
     duration_s: float = 12.0,
 ) -> TardieuResult:
     """Run the Tardieu stretches (default V1 10, V2 100, V3 400 °/s) and grade each; after each
-    stretch the examiner keeps the foot at the end angle (plus `extra_pressure_nm`) for
-    `duration_s` to see whether clonus follows."""
+    stretch the examiner keeps `hold_torque_nm` of dorsiflexing pressure on for `duration_s` to see
+    whether clonus follows."""
     velocities = dict(TARDIEU_VELOCITIES_DEG_PER_S if velocities is None else velocities)
     rows = []
     for label, velocity in velocities.items():
@@ -90,7 +90,7 @@ def tardieu_test(
             velocity_deg_per_s=velocity,
             start_deg=start_deg,
             stretch_deg=stretch_deg,
-            extra_pressure_nm=extra_pressure_nm,
+            hold_torque_nm=hold_torque_nm,
         )
         result = simulate(model, protocol, duration_s=protocol.settle_s + protocol.stretch_duration_s + duration_s)
         m = clonus_metrics(result)

@@ -231,7 +231,12 @@ class RampAndHold(ValidatedProtocol):
     velocity_deg_per_s: float = param(175.0, "deg/s", 5.0, 1000.0, "ramp velocity", "Sinkjaer 1996 (175 °/s)")
     settle_s: float = param(0.2, "s", 0.0, 5.0, "time held before the ramp", "model choice")
     actuator_stiffness_nm_per_rad: float = param(
-        5000.0, "N·m/rad", 100.0, 50000.0, "stiffness of the position servo", "stiff motor (model choice)"
+        20000.0,
+        "N·m/rad",
+        100.0,
+        50000.0,
+        "stiffness of the position servo",
+        "stiff position-controlled motor (model choice): the reflex moves it < 0.2°",
     )
     actuator_damping_nms_per_rad: float = param(
         20.0, "N·m·s/rad", 0.0, 500.0, "damping of the position servo", "model choice"
@@ -260,6 +265,149 @@ class RampAndHold(ValidatedProtocol):
         )
 
 
+@dataclass(frozen=True)
+class PositionPerturbation(ValidatedProtocol):
+    """Small-signal system identification: a stiff position servo holds the ankle at `angle_deg`
+    and moves it by a pseudo-random binary sequence (PRBS) of small steps, as in the ankle
+    stiffness studies of Kearney, Hunter and colleagues (Weiss, Hunter & Kearney 1988).
+
+    The servo (spring `actuator_stiffness_nm_per_rad`, damper `actuator_damping_nms_per_rad`,
+    on top of the torque that holds the foot at rest) holds `angle_deg` for `settle_s`, then for
+    `duration_s` (rounded up to whole ticks) redraws the level at every tick of `switch_s`
+    (+ or - `amplitude_deg` about `angle_deg`, equal odds, from a numpy Generator seeded with
+    `seed`), so a level lasts a geometric number of ticks. Each change is a linear ramp lasting `ramp_s` (for the full
+    2·amplitude swing) that the servo can follow; at the end the foot returns to `angle_deg` and
+    is held there. The torque the actuator applies (`Result.external_torque_nm`) against the
+    measured angle is what `reflexsim.identification.identify_impedance` fits.
+
+    A background voluntary contraction is not part of the protocol: set the model's tonic drive
+    `reflex.tone` (see `reflexsim.identification.tone_for_torque`).
+    """
+
+    kind: ClassVar[str] = "position_perturbation"
+    angle_deg: float = param(
+        0.0, "deg", -30.0, 30.0, "ankle angle the servo holds (the mean of the perturbation)", "neutral ankle"
+    )
+    amplitude_deg: float = param(
+        1.0,
+        "deg",
+        0.05,
+        5.0,
+        "size of the position steps: the angle alternates between angle_deg ± amplitude_deg",
+        "Kearney/Hunter-lab PRBS of about 0.03–0.04 rad peak to peak (from memory, unverified)",
+    )
+    switch_s: float = param(
+        0.15,
+        "s",
+        0.01,
+        2.0,
+        "PRBS clock interval: at every tick the level is redrawn (+ or -, equal odds)",
+        "order of the Kearney-lab PRBS switching intervals (from memory, unverified)",
+    )
+    ramp_s: float = param(
+        0.01,
+        "s",
+        0.001,
+        0.5,
+        "duration of one full transition (-amplitude to +amplitude), a linear ramp; must be shorter than switch_s",
+        "model choice: the rise time of a position servo with a bandwidth of about 50 Hz",
+    )
+    duration_s: float = param(
+        8.0,
+        "s",
+        0.1,
+        600.0,
+        "length of the perturbation sequence (after settle_s)",
+        "model choice; Weiss, Hunter & Kearney 1988 fitted 2.5 s sequences",
+    )
+    settle_s: float = param(0.5, "s", 0.0, 10.0, "time held at angle_deg before the sequence", "model choice")
+    seed: int = param(
+        0,
+        "1",
+        0,
+        10**9,
+        "seed of the numpy random Generator that draws the levels: the same seed gives the same sequence",
+        "convention",
+    )
+    actuator_stiffness_nm_per_rad: float = param(
+        5000.0, "N·m/rad", 100.0, 50000.0, "stiffness of the position servo", "as RampAndHold (stiff motor)"
+    )
+    actuator_damping_nms_per_rad: float = param(
+        2.0,
+        "N·m·s/rad",
+        0.0,
+        500.0,
+        "damping of the position servo; kept low because the servo's damping acts on the reference "
+        "velocity, so every ramp corner makes the torque jump by damping × velocity, and a jump "
+        "sampled on one side biases an identified inertia by dt·damping/2",
+        "model choice (servo damping ratio ≈ 0.15 on the relaxed foot)",
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        lo, hi = PositionPerturbation.__dataclass_fields__["seed"].metadata["range"]
+        if not float(self.seed).is_integer():
+            raise ProtocolError(f"protocol.seed = {self.seed:g} is not a whole number; valid range [{lo:g}, {hi:g}]")
+        object.__setattr__(self, "seed", int(self.seed))
+        if not self.ramp_s < self.switch_s:
+            raise ProtocolError(
+                f"protocol.ramp_s = {self.ramp_s:g} s must be shorter than protocol.switch_s = {self.switch_s:g} s "
+                "(a transition has to end before the next tick)"
+            )
+
+    @property
+    def n_ticks(self) -> int:
+        """Number of PRBS ticks: enough to cover `duration_s`."""
+        return max(1, math.ceil(self.duration_s / self.switch_s - 1e-9))
+
+    @property
+    def end_s(self) -> float:
+        """When the sequence ends and the foot returns to angle_deg (the grid's value is the
+        compiled `stretch_end_s`)."""
+        return self.settle_s + self.n_ticks * self.switch_s
+
+    def levels(self) -> np.ndarray:
+        """The sequence of levels (+1 or -1), one per tick of `switch_s`."""
+        n_ticks = self.n_ticks
+        return 2.0 * np.random.default_rng(self.seed).integers(0, 2, size=n_ticks) - 1.0
+
+    def compile(self, dt_s: float) -> CompiledProtocol:
+        k_start = _steps(self.settle_s, dt_s)
+        n_clock = max(2, _steps(self.switch_s, dt_s))
+        n_ramp = min(max(1, _steps(self.ramp_s, dt_s)), n_clock - 1)
+        theta0, amp = self.angle_deg * DEG, self.amplitude_deg * DEG
+        k, b = self.actuator_stiffness_nm_per_rad, self.actuator_damping_nms_per_rad
+        rows = [[0, kernel.MODE_SERVO, theta0, 0.0, k, b]] if k_start > 0 else []
+        current = theta0
+
+        def move(step: int, target: float) -> None:  # a ramp to `target`, then hold it
+            nonlocal current
+            n = max(1, round(n_ramp * abs(target - current) / (2.0 * amp)))
+            rows.append([step, kernel.MODE_SERVO, current, (target - current) / (n * dt_s), k, b])
+            rows.append([step + n, kernel.MODE_SERVO, target, 0.0, k, b])
+            current = target
+
+        levels = self.levels()
+        for j, level in enumerate(levels):
+            if theta0 + level * amp != current:
+                move(k_start + j * n_clock, theta0 + level * amp)
+        k_end = k_start + len(levels) * n_clock
+        move(k_end, theta0)
+        end = k_end * dt_s
+        return CompiledProtocol(
+            segments=np.array(rows, dtype=np.float64),
+            samples=np.zeros(1),
+            theta_start_rad=theta0,
+            stretch_start_s=k_start * dt_s,
+            stretch_end_s=end,
+            hold_start_s=end,
+            catch_end_s=end + CATCH_WINDOW_S,
+            angle_range_rad=(theta0 - amp - 5 * DEG, theta0 + amp + 5 * DEG),
+            added_stiffness_nm_per_rad=k,
+            added_damping_nms_per_rad=b,
+        )
+
+
 TARDIEU_VELOCITIES_DEG_PER_S = {"V1": 10.0, "V2": 100.0, "V3": 400.0}
 
 
@@ -267,20 +415,15 @@ TARDIEU_VELOCITIES_DEG_PER_S = {"V1": 10.0, "V2": 100.0, "V3": 400.0}
 class TardieuStretch(ValidatedProtocol):
     """One Tardieu stretch: the examiner moves the foot from plantarflexion through the range at a
     set velocity (V1 as slow as possible, V2 the speed of the foot falling under gravity, V3 as
-    fast as possible), then keeps the pressure on to see whether clonus follows."""
+    fast as possible), then lets go of the position and keeps a dorsiflexing pressure on, as in the
+    clonus test, to see whether clonus follows."""
 
     kind: ClassVar[str] = "tardieu_stretch"
     velocity_deg_per_s: float = param(400.0, "deg/s", 2.0, 1000.0, "stretch velocity (V3 ≈ 400 °/s)", "Banky 2019")
     start_deg: float = param(-20.0, "deg", -40.0, 10.0, "start angle (plantarflexed)", "model choice")
     stretch_deg: float = param(30.0, "deg", 5.0, 60.0, "range swept by the examiner", "model choice")
-    extra_pressure_nm: float = param(
-        0.0,
-        "N·m",
-        -50.0,
-        100.0,
-        "after the stretch the examiner keeps the foot at the end angle with the torque that holds it "
-        "there, plus this much more dorsiflexing pressure",
-        "model choice",
+    hold_torque_nm: float = param(
+        30.0, "N·m", 0.0, 150.0, "dorsiflexing pressure kept on after the stretch", "as ClonusTest"
     )
     settle_s: float = param(0.2, "s", 0.0, 5.0, "time held at the start angle before the stretch", "model choice")
     hand_stiffness_nm_per_rad: float = param(
@@ -295,8 +438,7 @@ class TardieuStretch(ValidatedProtocol):
         return self.stretch_deg / self.velocity_deg_per_s
 
     def compile(self, dt_s: float) -> CompiledProtocol:
-        end = (self.start_deg + self.stretch_deg) * DEG
-        return _examiner_stretch(self, dt_s, [MODE_STATIC_HOLD, end, self.extra_pressure_nm, 0.0, 0.0])
+        return _examiner_stretch(self, dt_s, [kernel.MODE_TORQUE, self.hold_torque_nm, 0.0, 0.0, 0.0])
 
 
 def _torque_step(

@@ -186,10 +186,11 @@ def _reflex_gain_cut(model: Model, fraction: float) -> dict[str, float]:
 
 
 # Reflex gain cut at the peak: Emax dose/(ED50 + dose). Calibrated so that 4 mg cuts the total
-# stretch-evoked torque of the lesion presets (about 2/3 of it reflex) by the mean 25 % of
-# Mirbagheri 2010; 2 mg gives ~15 %, 16 mg ~45 %, inside the reported -15 to -60 %.
+# stretch-evoked torque (8° at 175 °/s, about 55 % of it reflex) by 23 % in the mild and 29 % in
+# the severe lesion, mean 26 % (Mirbagheri 2010: mean 25 %); 2 mg gives 15-19 %, 16 mg 39-50 %,
+# inside the reported -15 to -60 %.
 TIZANIDINE_MAX_EFFECT = 0.9
-TIZANIDINE_HALF_DOSE_MG = 6.3
+TIZANIDINE_HALF_DOSE_MG = 5.0
 TIZANIDINE_TMAX_H = 1.0  # absorption half-time giving a peak near 1.5 h (model assumption)
 TIZANIDINE_HALF_LIFE_H = 2.5
 

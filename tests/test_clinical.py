@@ -34,18 +34,20 @@ def test_tardieu_grades_rise_with_lesion_and_velocity(tardieu):
 def test_passive_range_of_the_healthy_ankle_and_after_stretching(tardieu):
     r2 = tardieu["healthy"].r2_range_deg
     assert 10.0 <= r2 <= 20.0  # knee-extended dorsiflexion range
-    stretched = dorsiflexion_range_deg(apply_all(preset("healthy"), ["stretching:range_gain_deg=5"]))
-    assert stretched > r2 + 4.0
+    stretched = dorsiflexion_range_deg(apply_all(preset("healthy"), ["stretching"]))
+    assert stretched > r2 + 1.0  # right after a 30-min session the calf is less stiff
+    later = dorsiflexion_range_deg(apply_all(preset("healthy"), ["stretching:minutes_since=240"]))
+    assert later == pytest.approx(r2, abs=0.2)  # and that has worn off within hours
     assert tardieu["severe"].r2_range_deg < tardieu["mild"].r2_range_deg < r2  # stiffer, more tonic
 
 
-def test_tardieu_stretch_holds_the_end_angle():
-    """After the stretch the examiner keeps the foot where it ended: no jump."""
+def test_tardieu_stretch_ends_under_the_held_pressure():
+    """After the stretch the examiner keeps the dorsiflexing pressure on: a healthy foot comes to rest
+    where that pressure balances it (the passive range under 30 N·m)."""
     model = preset("healthy")
     protocol = TardieuStretch(velocity_deg_per_s=10.0)
     result = simulate(model, protocol, duration_s=protocol.settle_s + protocol.stretch_duration_s + 2.0)
-    end = protocol.start_deg + protocol.stretch_deg
-    assert result.angle_deg[-1] == pytest.approx(end, abs=0.05)
+    assert result.angle_deg[-1] == pytest.approx(dorsiflexion_range_deg(model, protocol.hold_torque_nm), abs=0.05)
 
 
 def test_ramp_and_hold_keeps_position():

@@ -26,23 +26,29 @@ LESIONS = ("mild", "severe")
 
 
 def _evoked(model):
-    return stretch_response(simulate(model, RampAndHold(), duration_s=1.0))
+    # a stiff motor: the position it holds must not depend on how hard the reflex pulls
+    return stretch_response(simulate(model, RampAndHold(actuator_stiffness_nm_per_rad=50000.0), duration_s=1.0))
 
 
-@pytest.mark.parametrize("name", LESIONS)
-def test_tizanidine_cuts_stretch_evoked_torque_15_to_60_percent_passive_untouched(name):
-    base = preset(name)
-    before = _evoked(base)
-    cuts = []
-    for dose in (2.0, 4.0, 8.0, 16.0):
-        treated = apply(base, "tizanidine", dose_mg=dose)
-        after = _evoked(treated)
-        cuts.append(1.0 - after.total_nm / before.total_nm)
-        assert after.passive_change_nm == pytest.approx(before.passive_change_nm, abs=0.2)
-        assert treated.muscle == base.muscle and treated.joint == base.joint
-    assert all(0.15 <= c <= 0.60 for c in cuts[1:]), cuts  # the usual 4-16 mg doses
-    assert cuts == sorted(cuts)  # more drug, more effect
-    assert cuts[1] == pytest.approx(0.25, abs=0.03)  # the mean single-dose effect at 4 mg
+def test_tizanidine_cuts_stretch_evoked_torque_15_to_60_percent_passive_untouched():
+    """Mirbagheri 2010: a single dose cuts the total stretch-evoked torque by 15-60 % (mean 25 %) in
+    SCI, leaving intrinsic/passive stiffness unchanged. Each lesion preset is one patient inside the
+    reported range; the mean of the two presets at 4 mg is the reported mean."""
+    at_4_mg = []
+    for name in LESIONS:
+        base = preset(name)
+        before = _evoked(base)
+        cuts = []
+        for dose in (2.0, 4.0, 8.0, 16.0):
+            treated = apply(base, "tizanidine", dose_mg=dose)
+            after = _evoked(treated)
+            cuts.append(1.0 - after.total_nm / before.total_nm)
+            assert after.passive_change_nm == pytest.approx(before.passive_change_nm, abs=0.2)
+            assert treated.muscle == base.muscle and treated.joint == base.joint
+        assert all(0.15 <= c <= 0.60 for c in cuts[1:]), cuts  # the usual 4-16 mg doses
+        assert cuts == sorted(cuts)  # more drug, more effect
+        at_4_mg.append(cuts[1])
+    assert sum(at_4_mg) / len(at_4_mg) == pytest.approx(0.25, abs=0.03), at_4_mg
 
 
 def test_tizanidine_wears_off():
@@ -150,15 +156,23 @@ def test_stop_below_stretch_amplitude_truncates_the_stretch():
     assert stopped.angle_deg.max() < 6.0
 
 
-def test_stretching_lowers_passive_stiffness_and_widens_the_range():
+def test_stretching_acts_briefly_and_leaves_no_lasting_reflex_change():
+    """Reflex depression only during and minutes after a stretch (Guissard 1988); force -13.8 % and a
+    14 % longer twitch after an hour of stretching (Avela 2004); no lasting reflex change (Hayes 2012)."""
     from reflexsim.clinical import dorsiflexion_range_deg
 
-    base = preset("healthy")
-    treated = apply(base, "stretching", range_gain_deg=5.0, stiffness_drop=0.0)
-    gain = dorsiflexion_range_deg(treated) - dorsiflexion_range_deg(base)
-    assert gain == pytest.approx(5.0, abs=0.3)
-    stiffer_drop = apply(base, "stretching", range_gain_deg=0.0, stiffness_drop=0.3)
-    assert stiffer_drop.muscle.passive_scale == pytest.approx(0.7 * base.muscle.passive_scale)
+    base = preset("mild")
+    now = apply(base, "stretching", session_min=60.0, minutes_since=0.0)
+    assert now.reflex.gain < base.reflex.gain
+    assert now.muscle.max_force_n == pytest.approx(base.muscle.max_force_n * (1 - 0.138))
+    assert now.muscle.contraction_time_s == pytest.approx(base.muscle.contraction_time_s * 1.14)
+    assert now.muscle.passive_scale < base.muscle.passive_scale
+    assert dorsiflexion_range_deg(now) > dorsiflexion_range_deg(base)
+    later = apply(base, "stretching", session_min=60.0, minutes_since=30.0)
+    assert now.reflex.gain < later.reflex.gain < base.reflex.gain  # the reflex cut fades within minutes
+    next_day = apply(base, "stretching", session_min=60.0, minutes_since=1440.0)
+    assert next_day.pack() == pytest.approx(base.pack(), rel=1e-6)
+    assert clonus_metrics(simulate(now)).duration_s < clonus_metrics(simulate(base)).duration_s
 
 
 def test_cooling_slows_the_loop_and_the_spindle():
@@ -167,6 +181,19 @@ def test_cooling_slows_the_loop_and_the_spindle():
     assert cold.reflex.delay_s == pytest.approx(1.5 * base.reflex.delay_s)
     assert cold.muscle.contraction_time_s == pytest.approx(2.0 * base.muscle.contraction_time_s)
     assert cold.spindle.fusimotor_scale == pytest.approx(0.5 * base.spindle.fusimotor_scale)
+    # each effect is a key of its own: a Q10 of 1 switches it off
+    no_spindle = apply(base, "cooling", temperature_drop_c=10.0, spindle_q10=1.0)
+    assert no_spindle.spindle.fusimotor_scale == base.spindle.fusimotor_scale
+    assert no_spindle.reflex.delay_s == cold.reflex.delay_s
+
+
+def test_afo_keys_do_only_what_they_name():
+    base = preset("severe")
+    stop_only = apply(base, "afo", stop_deg=5.0)
+    assert stop_only.orthosis.stiffness_nm_per_rad == 0.0 and stop_only.orthosis.damping_nms_per_rad == 0.0
+    assert stop_only.orthosis.stop_angle_rad == pytest.approx(math.radians(5.0))
+    carbon = apply(base, "afo_carbon")
+    assert carbon.orthosis.stiffness_nm_per_rad == pytest.approx(2.0 / math.radians(1.0))
 
 
 def test_surgery():
