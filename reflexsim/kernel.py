@@ -423,7 +423,7 @@ def fill_constants(c, i, p):
     c[C_IA_VGAIN + i] = p[P_IA_VGAIN] / _V_REF_M_PER_S ** p[P_IA_VEXP]
     c[C_IA_VEXP + i] = p[P_IA_VEXP]
     c[C_IA_VLIN + i] = p[P_IA_VLIN]
-    c[C_IA_VLIN_POW + i] = p[P_IA_VLIN] ** p[P_IA_VEXP]
+    c[C_IA_VLIN_POW + i] = vpow(p[P_IA_VLIN], p[P_IA_VEXP])  # as `spindle` computes it: zero response at rest
     c[C_FUSIMOTOR + i] = p[P_FUSIMOTOR]
     c[C_IA_LGAIN + i] = p[P_IA_LGAIN]
     c[C_THRESHOLD + i] = p[P_THRESHOLD]
@@ -508,14 +508,19 @@ def ce_velocity_rate(c, i, omega, ce_velocity):
 def joint_torque(c, i, theta, omega, extras):
     """Passive torque of the non-triceps tissues (Riener & Edrich plantarflexion end and offset),
     joint damping and the orthosis' spring and damper; with `extras`, also foot gravity and the
-    orthosis' dorsiflexion stop (zero in lanes without them)."""
+    orthosis' dorsiflexion stop (zero in lanes without them), whose stiffness builds up linearly
+    over `stop_width_rad` past the stop angle."""
     tau = c[C_PF_END_TORQUE + i] * vexp(-c[C_PF_END_RATE + i] * theta) + c[C_OFFSET_TORQUE + i]
     tau -= c[C_JOINT_DAMPING + i] * omega
     tau -= c[C_AFO_K + i] * (theta - c[C_AFO_NEUTRAL + i]) + c[C_AFO_B + i] * omega
     if extras:
         tau -= c[C_GRAVITY_TORQUE + i] * vcos(theta)
-        stop = vsoftplus(theta - c[C_STOP_ANGLE + i], c[C_STOP_WIDTH + i], c[C_INV_STOP_WIDTH + i])
-        tau -= c[C_STOP_K + i] * stop
+        # the stop's resistance builds up over its width (C1: quadratic, then linear); none before it
+        width = c[C_STOP_WIDTH + i]
+        z = theta - c[C_STOP_ANGLE + i]
+        engaged = 0.0 if z < 0.0 else (width if z > width else z)
+        beyond = z - width if z > width else 0.0
+        tau -= c[C_STOP_K + i] * (0.5 * engaged * engaged * c[C_INV_STOP_WIDTH + i] + beyond)
     return tau
 
 
@@ -646,6 +651,7 @@ def rhs_vector(c, y, u_delayed, servo, ref, hand_k, hand_b, ext):
 def excitation_vector(c, y):
     """`excitation` at lane 0 for a state array: (pool excitation, Ia rate)."""
     return excitation(c, 0, y[0], y[1], y[5])
+
 
 # ---------------------------------------------------------------------------------------------
 # Protocol: what the examiner (or the world) does, from the segment table.
@@ -820,15 +826,15 @@ def equilibrium_angle(c, i, tau_ext):
     g_hi = static_torque(c, i, hi, steady_activation(c, i, hi)) + tau_ext
     if not (g_lo > 0.0 and g_hi < 0.0):
         return math.nan
-    for _ in range(200):
+    for _ in range(200):  # to the last bit: the run starts exactly at rest
         mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
         g = static_torque(c, i, mid, steady_activation(c, i, mid)) + tau_ext
         if g > 0.0:
             lo = mid
         else:
             hi = mid
-        if hi - lo < 1e-13:
-            break
     return 0.5 * (lo + hi)
 
 
@@ -1232,7 +1238,8 @@ def detect(time, theta, reflex_torque, t_stretch, t_hold, t_catch_end, threshold
 def sweep_exact(params, seg, samples, theta_start, dt, n_steps, ev, metrics, status, fail_step):
     """`run` (grading only) for every row of params (prange). Failed rows get NaN metrics."""
     for i in prange(params.shape[0]):
-        st, k_fail, _ = run(params[i], seg, samples, theta_start, dt, n_steps, ev, np.empty((0, OUT_COLUMNS)), metrics[i])
+        no_record = np.empty((0, OUT_COLUMNS))
+        st, k_fail, _ = run(params[i], seg, samples, theta_start, dt, n_steps, ev, no_record, metrics[i])
         status[i] = st
         fail_step[i] = k_fail
         if st != STATUS_OK:

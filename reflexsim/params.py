@@ -392,7 +392,14 @@ class Orthosis(Validated):
         "model choice",
     )
     stop_width_rad: float = param(
-        0.01, "rad", 0.001, 0.1, "smoothing width of the stop's engagement (keeps the step size usable)", "numerical"
+        0.01,
+        "rad",
+        0.001,
+        0.1,
+        "angle past the stop over which its resistance builds up to the full stiffness (no resistance "
+        "before the stop angle)",
+        "model choice: a real stop engages over padding, strap and soft-tissue compliance (this also keeps "
+        "the right-hand side smooth at the step's scale)",
     )
 
 

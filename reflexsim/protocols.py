@@ -275,10 +275,10 @@ class PositionPerturbation(ValidatedProtocol):
     on top of the torque that holds the foot at rest) holds `angle_deg` for `settle_s`, then for
     `duration_s` (rounded up to whole ticks) redraws the level at every tick of `switch_s`
     (+ or - `amplitude_deg` about `angle_deg`, equal odds, from a numpy Generator seeded with
-    `seed`), so a level lasts a geometric number of ticks. Each change is a linear ramp lasting `ramp_s` (for the full
-    2·amplitude swing) that the servo can follow; at the end the foot returns to `angle_deg` and
-    is held there. The torque the actuator applies (`Result.external_torque_nm`) against the
-    measured angle is what `reflexsim.identification.identify_impedance` fits.
+    `seed`), so a level lasts a geometric number of ticks. Each change is a linear ramp lasting
+    `ramp_s` that the servo can follow; at the end the foot returns to `angle_deg` and is held
+    there. The torque the actuator applies (`Result.external_torque_nm`) against the measured
+    angle is what `reflexsim.identification.identify_impedance` fits.
 
     A background voluntary contraction is not part of the protocol: set the model's tonic drive
     `reflex.tone` (see `reflexsim.identification.tone_for_torque`).
@@ -309,7 +309,8 @@ class PositionPerturbation(ValidatedProtocol):
         "s",
         0.001,
         0.5,
-        "duration of one full transition (-amplitude to +amplitude), a linear ramp; must be shorter than switch_s",
+        "duration of each transition between levels (a linear ramp; the first and last, from and back to "
+        "angle_deg, cover half the swing at half the speed); must be shorter than switch_s",
         "model choice: the rise time of a position servo with a bandwidth of about 50 Hz",
     )
     duration_s: float = param(
@@ -333,14 +334,14 @@ class PositionPerturbation(ValidatedProtocol):
         5000.0, "N·m/rad", 100.0, 50000.0, "stiffness of the position servo", "as RampAndHold (stiff motor)"
     )
     actuator_damping_nms_per_rad: float = param(
-        2.0,
+        5.0,
         "N·m·s/rad",
         0.0,
         500.0,
-        "damping of the position servo; kept low because the servo's damping acts on the reference "
-        "velocity, so every ramp corner makes the torque jump by damping × velocity, and a jump "
-        "sampled on one side biases an identified inertia by dt·damping/2",
-        "model choice (servo damping ratio ≈ 0.15 on the relaxed foot)",
+        "damping of the position servo; kept low so that the servo's fast time constant (foot inertia / "
+        "damping, 3 ms) spans several 0.5 ms steps and the actuator torque is resolved on the grid",
+        "model choice: servo damping ratio ≈ 0.3 on the relaxed foot (with 20 N·m·s/rad, as RampAndHold, "
+        "the identified inertia is 5–30 % high)",
     )
 
     def __post_init__(self) -> None:
@@ -380,11 +381,10 @@ class PositionPerturbation(ValidatedProtocol):
         rows = [[0, kernel.MODE_SERVO, theta0, 0.0, k, b]] if k_start > 0 else []
         current = theta0
 
-        def move(step: int, target: float) -> None:  # a ramp to `target`, then hold it
+        def move(step: int, target: float) -> None:  # a ramp to `target` lasting ramp_s, then hold it
             nonlocal current
-            n = max(1, round(n_ramp * abs(target - current) / (2.0 * amp)))
-            rows.append([step, kernel.MODE_SERVO, current, (target - current) / (n * dt_s), k, b])
-            rows.append([step + n, kernel.MODE_SERVO, target, 0.0, k, b])
+            rows.append([step, kernel.MODE_SERVO, current, (target - current) / (n_ramp * dt_s), k, b])
+            rows.append([step + n_ramp, kernel.MODE_SERVO, target, 0.0, k, b])
             current = target
 
         levels = self.levels()

@@ -1,11 +1,13 @@
 """An independent reference solver: the same equations integrated by SciPy's `solve_ivp`
 with the method of steps.
 
-It shares the model's component functions (muscle, spindle, reflex, protocol torque) with the
-compiled integrator but nothing of its numerics: the integration is adaptive (default LSODA),
-the delayed drive is read from the dense output of earlier intervals, and every protocol event
-and every event shifted by one loop delay is a breakpoint where the integration restarts.
-It exists to verify `simulate` (tests) and to time it against (benchmarks); it is slow.
+It shares the model's physical laws with the compiled integrator (the kernel's `loop_rhs`, the
+protocol's hand and torque from `protocol_inputs` / `stage_inputs`, the pool excitation from
+`excitation_vector`, the resting state from `initial_state`) but nothing of its numerics: the
+integration is adaptive (default LSODA), the delayed drive is read from the dense output of
+earlier intervals, and every protocol event and every event shifted by one loop delay is a
+breakpoint where the integration restarts. It exists to verify `simulate` (tests) and to time it
+against (benchmarks); it is slow.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from . import kernel
 from .errors import SimulationError
 from .params import Model
 from .protocols import ProtocolLike
+from .simulation import resolve_segments
 
 
 def solve_reference(
@@ -32,19 +35,20 @@ def solve_reference(
     rtol: float = 1e-8,
     atol: float = 1e-10,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Integrate with scipy; returns (time on the grid k*grid_dt_s, states (n, 4)).
+    """Integrate with scipy; returns (time on the grid k*grid_dt_s, states (n, kernel.N_STATES)),
+    the states ordered as ``kernel.STATE_NAMES``.
 
     `grid_dt_s` only fixes where protocol events fall (as in `simulate`) and where the
     solution is sampled; the solver chooses its own steps.
     """
     p = model.pack()
-    d = kernel.derive(p)
+    c, _ = kernel.constants(p)
     compiled = protocol.compile(grid_dt_s)
-    seg, samples = compiled.segments, compiled.samples
-    theta0, act0, u_init, hold, status = kernel.initial_state(p, d, seg, samples, compiled.theta_start_rad)
+    seg, samples = resolve_segments(model, compiled.segments), compiled.samples
+    theta0, u_init, status = kernel.initial_state(c, 0, seg, samples, compiled.theta_start_rad)  # sets C_HOLD
     if status != kernel.STATUS_OK:
         raise SimulationError("reference: no resting initial state")
-    delay = model.reflex.delay_s + model.muscle.electromechanical_delay_s
+    delay = float(kernel.delay_steps(p, 1.0))  # the loop delay in s, as `run` reads it
 
     event_times = sorted({row[kernel.SEG_START_STEP] * grid_dt_s for row in seg} | {0.0})
     breaks = set()
@@ -62,21 +66,22 @@ def solve_reference(
         if s <= 0.0:
             return u_init
         i = bisect.bisect_right(starts, s) - 1
-        y = pieces[i](s)
-        return kernel.pool_excitation(p, kernel.spindle_rate(p, d, y[0], y[1]))
+        return kernel.excitation_vector(c, pieces[i](s))[0]
 
     def seg_at(t: float) -> int:
         step = int(np.floor(t / grid_dt_s + 1e-9))
         return kernel.segment_index(seg, step, 0)
 
-    y = np.array([theta0, 0.0, act0, 0.0])
+    y = np.array(kernel.rest_state(theta0, u_init), dtype=float)
     for t_a, t_b in itertools.pairwise(breaks):
         if t_b - t_a < 1e-12:
             continue
         row = kernel.segment_row(seg, seg_at(0.5 * (t_a + t_b)), grid_dt_s)
+        hand = kernel.protocol_inputs(samples, row, t_a, 0.0)[0]  # (servo, slope, stiffness, damping)
 
-        def f(t, state, row=row):
-            return kernel.rhs(p, d, samples, row, hold, t, state[0], state[1], state[2], state[3], u_at(t - delay))
+        def f(t, state, row=row, hand=hand):
+            stage = kernel.stage_inputs(samples, row, t)  # (torque, reference angle) at t
+            return kernel.loop_rhs(c, 0, hand, stage, tuple(state), u_at(t - delay), True)
 
         sol = solve_ivp(f, (t_a, t_b), y, method=method, rtol=rtol, atol=atol, dense_output=True)
         if not sol.success:
@@ -87,7 +92,7 @@ def solve_reference(
 
     n = round(duration_s / grid_dt_s)
     time = np.arange(n + 1) * grid_dt_s
-    states = np.empty((n + 1, 4))
+    states = np.empty((n + 1, kernel.N_STATES))
     for k, t in enumerate(time):
         i = min(bisect.bisect_right(starts, t) - 1, len(pieces) - 1)
         states[k] = pieces[i](t)

@@ -22,6 +22,8 @@ DEFAULT_DT_S = 5e-4  # from the convergence study in docs/numerics.md
 DEFAULT_DURATION_S = 12.0  # a clonus test long enough to grade > 10 s of clonus
 MIN_DT_S, MAX_DT_S = 1e-6, 5e-3
 MAX_DURATION_S = 3600.0
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """One simulated run: the model and protocol that produced it and its named time series.

@@ -1,27 +1,31 @@
 """Linear stability of the stretch-reflex loop: operating point, linearisation, characteristic
 roots and the Hopf boundary (the reflex gain at which clonus sets in for small perturbations).
 
-The model is the delay system ``x'(t) = f(x(t), u(t - D))`` with state
-``x = (theta, omega, activation, activation_rate)``, pool excitation ``u = g(x)`` and loop delay
-``D = reflex.delay_s + muscle.electromechanical_delay_s`` (see docs/numerics.md). Around the hold
-phase's equilibrium it becomes ``x' = A0 x + A1 x(t - D)``. Both matrices are finite differences
-of the compiled component functions the simulator integrates (``kernel.rhs``,
-``kernel.spindle_rate``, ``kernel.pool_excitation``), so the analysis cannot drift from the model.
-The characteristic roots (``det(sI - A0 - A1 e^{-sD}) = 0``) come from a Chebyshev pseudospectral
-discretisation of the delay system's infinitesimal generator (Breda, Maset & Vermiglio 2005, SIAM
-J Sci Comput 27:482), each refined by Newton's method on the characteristic equation.
+The model is the delay system ``x'(t) = f(x(t), u(t - D))`` with the kernel's six states
+``x = (theta, omega, activation, activation_rate, ce_velocity, efficacy)`` (``kernel.STATE_NAMES``),
+pool excitation ``u = g(x)`` and loop delay ``D = reflex.delay_s + muscle.electromechanical_delay_s``
+(see docs/numerics.md). Around the hold phase's equilibrium it becomes ``x' = A0 x + A1 x(t - D)``
+with ``A1 = b c^T``. Every entry is a finite difference of the compiled physical laws the simulator
+integrates (``kernel.rhs_vector`` for f, ``kernel.spindle`` and ``kernel.pool_output`` for g), read
+through the constants record of ``kernel.constants``; no model equation is restated here, so the
+analysis cannot drift from the model. The characteristic roots (``det(sI - A0 - A1 e^{-sD}) = 0``)
+come from a Chebyshev pseudospectral discretisation of the delay system's infinitesimal generator
+(Breda, Maset & Vermiglio 2005, SIAM J Sci Comput 27:482), each refined by Newton's method on the
+characteristic equation.
 
-The result is a small-amplitude statement. The spindle's rectified power law ``v^0.6`` and the
-motoneuron recruitment are smoothed in the kernel, so the derivatives exist, but their values at
-rest are set by the smoothing widths; finite clonic beats see a different (describing-function)
-gain. docs/stability.md explains this and reports how the linear boundary compares with the
-simulated onset of clonus.
+The result is a small-amplitude statement. Its gains are physiological: the spindle's power law
+is linear below ``spindle.linear_range_m_per_s`` (the primary ending's small-signal sensitivity),
+recruitment is spread over ``reflex.recruitment_width_ips`` and the force-velocity curve is C1 at
+zero velocity. Finite clonic beats see amplitude-dependent (describing-function) gains: the power
+law's sensitivity falls with velocity, recruitment steepens above threshold, and post-activation
+depression (driven by the dynamic Ia discharge, which starts quadratically) acts only at finite
+amplitude. docs/stability.md compares the linear boundary with the simulated onset of clonus.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,13 +40,12 @@ DEFAULT_HOLD_TORQUE_NM = ClonusTest().hold_torque_nm  # the clonus test's held d
 DEFAULT_N_CHEBYSHEV = 20  # collocation intervals on [-D, 0]; see docs/stability.md for convergence
 DEFAULT_N_ROOTS = 6  # rightmost roots (counting conjugates) refined and reported
 GAIN_RANGE = (describe("reflex.gain").lo, describe("reflex.gain").hi)  # the parameter's valid range
-DEFAULT_GAIN_SCAN_POINTS = 41  # the critical-gain search samples the gain range every 0.5 first
+DEFAULT_GAIN_SCAN_POINTS = 41  # the critical-gain search first samples the gain range every (hi - lo) / 40
 
-N_STATES = 4  # theta, omega, activation, activation_rate
-STATE_NAMES = ("theta", "omega", "activation", "activation_rate")
+N_STATES = kernel.N_STATES
+STATE_NAMES = kernel.STATE_NAMES
 FD_RELATIVE_STEP = 1e-5  # central-difference step as a fraction of each variable's scale
 FD_TOLERANCE = 1e-6  # largest accepted relative disagreement of the (h, 2h) and (2h, 4h) estimates
-_SATURATION_DRIVE = 0.01  # width of the kernel's smooth saturation of the pool drive (full recruitment = 1)
 _EQUILIBRIUM_TOLERANCE_NM = 1e-6  # torque residual accepted at the operating point
 _SCAN_ANGLES = 721  # grid over +-90 deg on which equilibria are counted (0.25 deg apart)
 _NEWTON_MAX_ITER = 50
@@ -51,6 +54,15 @@ _ROOT_RESIDUAL_TOL = 1e-9  # largest accepted relative smallest singular value a
 _APPROX_SHIFT_TOL = 1e-3  # largest Newton correction of the rightmost root, relative to |s| + 1/D
 _SAME_ROOT_RTOL = 1e-7  # two refined roots closer than this (relative to |s| + 1/D) are one root
 _CANDIDATES_PER_ROOT = 4  # at most this many approximations are refined per requested root
+
+_TH, _OM, _ACT, _ACT_RATE, _CE, _EFF = (
+    kernel.Y_THETA,
+    kernel.Y_OMEGA,
+    kernel.Y_ACT,
+    kernel.Y_ACT_RATE,
+    kernel.Y_CE_VELOCITY,
+    kernel.Y_EFFICACY,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,9 +74,11 @@ class OperatingPoint:
     """The hold phase's equilibrium: the foot at rest with the reflex loop in steady state.
 
     `activation` equals `excitation` there (the twitch filter has unit DC gain); both are given
-    because one is the muscle state and the other the motoneuron-pool output. `equilibria` counts
-    the torque balance's roots within +-90 deg (1 = unique); `angle_rad` is the one
-    ``kernel.equilibrium_angle`` finds, which is where the simulator starts a held-torque run.
+    because one is the muscle state and the other the motoneuron-pool output. At rest nothing
+    moves, so the contractile element is still and Ia transmission is undepressed (efficacy 1);
+    `state` is the full kernel state. `equilibria` counts the torque balance's roots within
+    +-90 deg (1 = unique); `angle_rad` is the one ``kernel.equilibrium_angle`` finds, which is
+    where the simulator starts a held-torque run.
     """
 
     hold_torque_nm: float
@@ -79,6 +93,11 @@ class OperatingPoint:
     @property
     def angle_deg(self) -> float:
         return math.degrees(self.angle_rad)
+
+    @property
+    def state(self) -> np.ndarray:
+        """The kernel state at rest (``kernel.rest_state``), ordered as ``kernel.STATE_NAMES``."""
+        return np.array(kernel.rest_state(self.angle_rad, self.activation), dtype=float)
 
 
 def _check_model(model: Model) -> None:
@@ -96,22 +115,21 @@ def _check_hold_torque(hold_torque_nm: float) -> float:
     return tau
 
 
-def _torque_balance(p: np.ndarray, d: np.ndarray, theta: float, tau_ext: float) -> float:
-    return kernel.static_torque(p, d, theta, kernel.steady_activation(p, d, theta)) + tau_ext
+def _torque_balance(c: np.ndarray, theta: float, tau_ext: float) -> float:
+    return kernel.static_torque(c, 0, theta, kernel.steady_activation(c, 0, theta)) + tau_ext
 
 
 def operating_point(model: Model, hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM) -> OperatingPoint:
     """Equilibrium under a constant dorsiflexing `hold_torque_nm` (N·m), reflex in steady state.
 
-    Uses the kernel's own `equilibrium_angle`, `steady_activation` and `static_torque`, so it is
-    the state a simulation under that torque rests in. Raises `SimulationError` if no angle
-    within +-90 deg balances the torque.
+    Uses the kernel's own `equilibrium_angle`, `steady_activation`, `static_torque` and
+    `excitation`, so it is the state a simulation under that torque rests in. Raises
+    `SimulationError` if no angle within +-90 deg balances the torque.
     """
     _check_model(model)
     tau = _check_hold_torque(hold_torque_nm)
-    p = model.pack()
-    d = kernel.derive(p)
-    theta = float(kernel.equilibrium_angle(p, d, tau))
+    c, _ = kernel.constants(model.pack())
+    theta = float(kernel.equilibrium_angle(c, 0, tau))
     if math.isnan(theta):
         raise SimulationError(
             f"no ankle angle within ±90° balances hold_torque_nm = {tau:g} N·m with the reflex in steady "
@@ -119,15 +137,16 @@ def operating_point(model: Model, hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM
         )
     edge = 0.5 * math.pi - 1e-6
     grid = np.linspace(-edge, edge, _SCAN_ANGLES)
-    balance = np.array([_torque_balance(p, d, th, tau) for th in grid])
+    balance = np.array([_torque_balance(c, th, tau) for th in grid])
     equilibria = max(1, int(np.count_nonzero(np.diff(np.sign(balance)) != 0)))
-    rate = float(kernel.spindle_rate(p, d, theta, 0.0))
+    activation = float(kernel.steady_activation(c, 0, theta))
+    excitation, rate = kernel.excitation_vector(c, np.array(kernel.rest_state(theta, activation)))
     return OperatingPoint(
         hold_torque_nm=tau,
         angle_rad=theta,
-        activation=float(kernel.steady_activation(p, d, theta)),
-        excitation=float(kernel.pool_excitation(p, rate)),
-        ia_rate_ips=rate,
+        activation=activation,
+        excitation=float(excitation),
+        ia_rate_ips=float(rate),
         threshold_ips=model.reflex.threshold_ips,
         above_threshold=rate > model.reflex.threshold_ips,
         equilibria=equilibria,
@@ -142,10 +161,12 @@ def operating_point(model: Model, hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM
 class Linearisation:
     """``x' = A0 x + A1 x(t - D)`` around an operating point, with ``A1 = b c^T`` (rank one).
 
-    `input_gain` (b) is df/du, how the delayed pool excitation drives the state derivatives;
+    States are ordered as ``STATE_NAMES`` (= ``kernel.STATE_NAMES``). `input_gain` (b) is df/du,
+    how the delayed pool excitation drives the state derivatives (only the twitch equation);
     `feedback_gain` (c) is dg/dx, the small-signal reflex gain from state to excitation (nonzero
-    for theta, in 1/rad, and omega, in s/rad). `fd_relative_error` estimates the finite
-    differences' relative error (estimates from steps h and 2h against 2h and 4h, scaled variables).
+    for theta, in 1/rad, omega, in s/rad, and efficacy). `fd_relative_error` estimates the
+    finite differences' relative error (estimates from steps h and 2h against 2h and 4h, scaled
+    variables).
     """
 
     operating_point: OperatingPoint
@@ -160,13 +181,29 @@ class Linearisation:
 
     @property
     def stiffness_nm_per_rad(self) -> float:
-        """Joint stiffness at the operating point with the reflex loop open (-I dω'/dθ)."""
-        return float(-self.a0[1, 0] * self.inertia_kg_m2)
+        """Joint stiffness at the operating point with the reflex loop open and activation and
+        contractile-element velocity held (-I dω'/dθ): passive tissues, orthosis and the active
+        force-length slope."""
+        return float(-self.a0[_OM, _TH] * self.inertia_kg_m2)
+
+    @property
+    def series_elastic_time_s(self) -> float:
+        """Time constant T with which the contractile element follows the joint (-1 / dv'/dv)."""
+        return float(-1.0 / self.a0[_CE, _CE])
 
     @property
     def damping_nms_per_rad(self) -> float:
-        """Joint damping at the operating point, passive plus muscle force-velocity (-I dω'/dω)."""
-        return float(-self.a0[1, 1] * self.inertia_kg_m2)
+        """Joint damping for slow movements (well below 1/T), passive plus the muscle's
+        force-velocity damping: -I (dω'/dω + dω'/dv · dv/dω), with v the contractile-element
+        velocity in its steady state dv/dω = -(dv'/dω) / (dv'/dv)."""
+        a = self.a0
+        return float(-self.inertia_kg_m2 * (a[_OM, _OM] - a[_OM, _CE] * a[_CE, _OM] / a[_CE, _CE]))
+
+    @property
+    def series_elastic_stiffness_nm_per_rad(self) -> float:
+        """Stiffness the active muscle adds to stretches faster than 1/T, where the series
+        elasticity rather than the force-velocity damping takes them (-I dω'/dv · dv'/dω)."""
+        return float(-self.inertia_kg_m2 * self.a0[_OM, _CE] * self.a0[_CE, _OM])
 
     def loop_transfer(self, frequency_hz: np.ndarray | float) -> np.ndarray:
         """Open-loop frequency response L(i 2π f) = -c^T (sI - A0)^{-1} b e^{-sD}.
@@ -175,7 +212,7 @@ class Linearisation:
         where L = -1 (|L| = 1 at phase -180°).
         """
         f = np.atleast_1d(np.asarray(frequency_hz, dtype=float))
-        eye = np.eye(N_STATES)
+        eye = np.eye(self.a0.shape[0])
         out = np.empty(f.shape, dtype=complex)
         for i, fi in enumerate(f):
             s = 2j * math.pi * fi
@@ -185,60 +222,77 @@ class Linearisation:
         return out
 
 
-def _torque_row(hold_torque_nm: float) -> tuple[int, float, float, float, float, float]:
-    """A protocol segment row (kernel.segment_row layout) holding a constant external torque."""
-    return (kernel.MODE_TORQUE, 0.0, hold_torque_nm, 0.0, 0.0, 0.0)
+def _loop_delay(p: np.ndarray) -> float:
+    """The loop delay D in s, as the kernel's delay line reads it (its delay in steps of 1 s)."""
+    return float(kernel.delay_steps(p, 1.0))
 
 
-def _state_scales(model: Model) -> tuple[np.ndarray, float]:
-    """How far each state variable, and the Ia rate, must move before the right-hand side bends
-    noticeably; finite-difference steps are a small fraction of these.
+def _state_scales(c: np.ndarray, rate0: float) -> tuple[np.ndarray, float]:
+    """How far each state variable, and the Ia rate, must move before the right-hand side or the
+    excitation bends noticeably; finite-difference steps are a small fraction of these.
 
-    theta: the steepest exponential or Gaussian of the tissues, and the orthosis stop's width;
-    omega: the spindle's velocity smoothing and the force-velocity curve; activation and its rate
-    enter linearly (scales 1 and 1/twitch time); Ia rate: the recruitment width, and the rate
-    change that moves the drive across the smooth saturation at full recruitment.
+    Physical scales of the parameters and the derived geometry, read from the constants record:
+    theta: the steepest exponential or Gaussian of the tissues, the orthosis stop's width (when
+    there is a stop) and the angle over which the Ia rate crosses its smooth floor; omega: the
+    spindle's linear range as a joint velocity; ce_velocity: the knees of the force-velocity
+    curve; activation and its rate enter linearly (scales 1 and 1/twitch time); efficacy: 1, or
+    less where the pool drive it multiplies would cross the smooth saturation at full
+    recruitment; Ia rate: the recruitment width, and the rate change that crosses that saturation.
     """
-    m, j, sp, o = model.muscle, model.joint, model.spindle, model.orthosis
-    fibre_m_per_rad = m.moment_arm_m / math.cos(m.pennation_rad)
-    lam_per_rad = fibre_m_per_rad / m.optimal_fibre_length_m
+    lam_per_rad, fibre_m_per_rad = c[kernel.C_LAM_PER_RAD], c[kernel.C_FIBRE_M_PER_RAD]
     theta_scales = [
         1.0,
-        1.0 / j.pf_end_rate_per_rad,
-        1.0 / (m.passive_exponent * lam_per_rad),
-        m.fl_width / lam_per_rad,
+        1.0 / c[kernel.C_PF_END_RATE],
+        1.0 / (c[kernel.C_PE_EXP] * lam_per_rad),
+        1.0 / (c[kernel.C_INV_FL_WIDTH] * lam_per_rad),
     ]
-    if o.stop_angle_rad < kernel.ANGLE_LIMIT_RAD:
-        theta_scales.append(o.stop_width_rad)
-    omega_scale = min(sp.velocity_smoothing_m_per_s / fibre_m_per_rad, m.max_shortening_velocity_per_s / lam_per_rad)
-    scales = np.array([min(theta_scales), omega_scale, 1.0, 1.0 / m.contraction_time_s])
-    r = model.reflex
-    rate_scale = min(r.recruitment_width_ips, _SATURATION_DRIVE / max(r.gain * r.drive_per_ips, 1e-300))
+    if c[kernel.C_STOP_K] > 0.0:
+        theta_scales.append(c[kernel.C_STOP_WIDTH])
+    length_rate = c[kernel.C_FUSIMOTOR] * c[kernel.C_IA_LGAIN] * fibre_m_per_rad  # imp/s per rad
+    if length_rate > 0.0:
+        theta_scales.append(kernel._RATE_FLOOR_WIDTH_IPS / length_rate)
+    omega_scale = c[kernel.C_IA_VLIN] / fibre_m_per_rad
+    v_max = 1.0 / c[kernel.C_INV_VMAX]
+    ce_scale = v_max * min(1.0 / c[kernel.C_INV_FV_CURVATURE], 1.0 / c[kernel.C_FV_ECC_RATE])
+    gain_drive = max(c[kernel.C_GAIN_DRIVE], 1e-300)
+    width = c[kernel.C_RECRUIT_WIDTH]
+    above = max(rate0 - c[kernel.C_THRESHOLD], 0.0) + width  # bounds the recruited rate
+    efficacy_scale = min(1.0, kernel.SATURATION_WIDTH / (gain_drive * above))
+    scales = np.empty(N_STATES)
+    scales[_TH] = min(theta_scales)
+    scales[_OM] = omega_scale
+    scales[_ACT] = 1.0
+    scales[_ACT_RATE] = 1.0 / c[kernel.C_TWITCH]
+    scales[_CE] = ce_scale
+    scales[_EFF] = efficacy_scale
+    rate_scale = min(width, kernel.SATURATION_WIDTH / gain_drive)
     return scales, rate_scale
 
 
-def _central(fun, x: float, h: float):
+def _central(fun: Callable[[float], np.ndarray | float], x: float, h: float):
     """Central difference at steps h and 2h combined as 2 D(h) - D(2h): this cancels the O(h)
-    error a C1 join leaves (the force-velocity curve at v = 0) and keeps O(h²) for smooth terms."""
+    error a C1 join leaves (the force-velocity curve and the spindle's odd power law at v = 0, the
+    onset of the dynamic Ia discharge) and keeps O(h²) for smooth terms."""
     d1 = (fun(x + h) - fun(x - h)) / (2.0 * h)
     d2 = (fun(x + 2.0 * h) - fun(x - 2.0 * h)) / (4.0 * h)
     return 2.0 * d1 - d2
 
 
 def _differences(
-    model: Model, op: OperatingPoint, scales: np.ndarray, rate_scale: float, rel: float
+    c: np.ndarray, op: OperatingPoint, scales: np.ndarray, rate_scale: float, rel: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A0 = df/dx, b = df/du and c = dg/dx at the operating point by central differences with
-    steps `rel` times each variable's scale. g = pool_excitation(spindle_rate(theta, omega)) is
-    differenced factor by factor, each over its own scale."""
-    p = model.pack()
-    d = kernel.derive(p)
-    samples, row = np.zeros(1), _torque_row(op.hold_torque_nm)
-    x0 = np.array([op.angle_rad, 0.0, op.activation, 0.0])
+    steps `rel` times each variable's scale. g = pool_output(spindle(theta, omega).rate, efficacy)
+    is differenced factor by factor, each over its own scale."""
+    x0 = op.state
     u0 = op.excitation
+    tau = op.hold_torque_nm
 
     def f(x: np.ndarray, u: float) -> np.ndarray:
-        return np.array(kernel.rhs(p, d, samples, row, 0.0, 0.0, x[0], x[1], x[2], x[3], u))
+        return kernel.rhs_vector(c, x, u, False, 0.0, 0.0, 0.0, tau)
+
+    def rate(theta: float, omega: float) -> float:
+        return kernel.spindle(c, 0, theta, omega)[0]
 
     a0 = np.empty((N_STATES, N_STATES))
     for k in range(N_STATES):
@@ -246,12 +300,35 @@ def _differences(
         e[k] = 1.0
         a0[:, k] = _central(lambda t, e=e: f(x0 + t * e, u0), 0.0, rel * scales[k])
     b = _central(lambda u: f(x0, u), u0, rel)  # u in [0, 1] enters linearly
-    rate0 = kernel.spindle_rate(p, d, x0[0], 0.0)
-    dpool = _central(lambda r: kernel.pool_excitation(p, r), rate0, rel * rate_scale)
-    drate_dtheta = _central(lambda th: kernel.spindle_rate(p, d, th, 0.0), x0[0], rel * scales[0])
-    drate_domega = _central(lambda w: kernel.spindle_rate(p, d, x0[0], w), 0.0, rel * scales[1])
-    c = np.array([dpool * drate_dtheta, dpool * drate_domega, 0.0, 0.0])
-    return a0, b, c
+    theta0, eff0 = x0[_TH], x0[_EFF]
+    rate0 = rate(theta0, 0.0)
+    dpool_drate = _central(lambda r: kernel.pool_output(c, 0, r, eff0), rate0, rel * rate_scale)
+    drate_dtheta = _central(lambda th: rate(th, 0.0), theta0, rel * scales[_TH])
+    drate_domega = _central(lambda w: rate(theta0, w), 0.0, rel * scales[_OM])
+    dpool_deff = _central(lambda q: kernel.pool_output(c, 0, rate0, q), eff0, rel * scales[_EFF])
+    fb = np.zeros(N_STATES)
+    fb[_TH] = dpool_drate * drate_dtheta
+    fb[_OM] = dpool_drate * drate_domega
+    fb[_EFF] = dpool_deff
+    return a0, b, fb
+
+
+def _check_excitation_structure(c: np.ndarray, op: OperatingPoint, scales: np.ndarray) -> None:
+    """The factored g must be the kernel's `excitation` (what enters the delay line): the same
+    value at the operating point, and no dependence on the states it leaves out."""
+    x0 = op.state
+    u0, _ = kernel.excitation_vector(c, x0)
+    composed = kernel.pool_output(c, 0, kernel.spindle(c, 0, x0[_TH], x0[_OM])[0], x0[_EFF])
+    moved = []
+    for k in (_ACT, _ACT_RATE, _CE):
+        x = x0.copy()
+        x[k] += scales[k]
+        moved.append(kernel.excitation_vector(c, x)[0] != u0)
+    if composed != u0 or any(moved):
+        raise SimulationError(
+            "the kernel's pool excitation is no longer pool_output(spindle rate, efficacy) of (theta, omega, "
+            "efficacy) alone; reflexsim.stability's factorisation of g must be updated"
+        )
 
 
 def _relative_difference(pairs: Sequence[tuple[np.ndarray, np.ndarray]], scales: np.ndarray) -> float:
@@ -268,60 +345,50 @@ def _relative_difference(pairs: Sequence[tuple[np.ndarray, np.ndarray]], scales:
 
 def linearise(model: Model, hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM) -> Linearisation:
     """Linearise the model around the hold equilibrium by central finite differences of the
-    compiled right-hand side, spindle and motoneuron-pool functions.
+    compiled right-hand side (``kernel.rhs_vector``), spindle and motoneuron-pool functions.
 
     Steps h are ``FD_RELATIVE_STEP`` times a per-variable scale (`_state_scales`); central
     differences at h and 2h are extrapolated (`_central`), and everything is recomputed from 2h
     and 4h: a disagreement above ``FD_TOLERANCE`` means the operating point sits on a kink finer
     than the step, and raises `SimulationError`.
 
-    Non-smooth terms: the kernel rectifies lengthening velocity with a smooth max of width
-    ``spindle.velocity_smoothing_m_per_s`` (slope 1/2 at rest) and recruits motoneurons with a
-    softplus of width ``reflex.recruitment_width_ips``; the force-velocity curve is C1 at zero
-    velocity. So the derivatives at rest exist, and they are the loop's gain for perturbations
-    small against those widths; larger beats see an amplitude-dependent gain (docs/stability.md).
+    Every derivative at rest exists and is physiological: the spindle's power law is linear
+    below ``spindle.linear_range_m_per_s``, recruitment is a softplus of width
+    ``reflex.recruitment_width_ips``, the force-velocity curve is C1 at zero velocity and the
+    dynamic Ia discharge that drives post-activation depression starts quadratically (so
+    depression does not enter the small-signal loop). Larger beats see amplitude-dependent gains
+    (docs/stability.md).
     """
     op = operating_point(model, hold_torque_nm)
     p = model.pack()
-    d = kernel.derive(p)
+    c, _ = kernel.constants(p)
     inertia = model.foot.inertia_kg_m2
-    rest = kernel.rhs(
-        p,
-        d,
-        np.zeros(1),
-        _torque_row(op.hold_torque_nm),
-        0.0,
-        0.0,
-        op.angle_rad,
-        0.0,
-        op.activation,
-        0.0,
-        op.excitation,
-    )
-    if abs(rest[1]) * inertia > _EQUILIBRIUM_TOLERANCE_NM:
+    rest = kernel.rhs_vector(c, op.state, op.excitation, False, 0.0, 0.0, 0.0, op.hold_torque_nm)
+    if abs(rest[_OM]) * inertia > _EQUILIBRIUM_TOLERANCE_NM:
         raise SimulationError(
-            f"the operating point at {op.angle_deg:.4f}° is not at rest (torque residual {rest[1] * inertia:.3g} N·m); "
-            "the model's equilibrium could not be resolved"
+            f"the operating point at {op.angle_deg:.4f}° is not at rest (torque residual {rest[_OM] * inertia:.3g} "
+            "N·m); the model's equilibrium could not be resolved"
         )
-    scales, rate_scale = _state_scales(model)
-    a0, b, c = _differences(model, op, scales, rate_scale, FD_RELATIVE_STEP)
-    a0_2h, b_2h, c_2h = _differences(model, op, scales, rate_scale, 2.0 * FD_RELATIVE_STEP)
-    a1, a1_2h = np.outer(b, c), np.outer(b_2h, c_2h)
+    scales, rate_scale = _state_scales(c, op.ia_rate_ips)
+    _check_excitation_structure(c, op, scales)
+    a0, b, fb = _differences(c, op, scales, rate_scale, FD_RELATIVE_STEP)
+    a0_2h, b_2h, fb_2h = _differences(c, op, scales, rate_scale, 2.0 * FD_RELATIVE_STEP)
+    a1, a1_2h = np.outer(b, fb), np.outer(b_2h, fb_2h)
     err = _relative_difference([(a0, a0_2h), (a1, a1_2h)], scales)
     if not err <= FD_TOLERANCE:
         raise SimulationError(
             f"the finite-difference linearisation at {op.angle_deg:.4f}° is unreliable (steps h and 2h differ by "
             f"{err:.2g} relative): the operating point sits on a kink of the model"
         )
-    for arr in (a0, a1, b, c, scales):
+    for arr in (a0, a1, b, fb, scales):
         arr.setflags(write=False)
     return Linearisation(
         operating_point=op,
-        delay_s=model.reflex.delay_s + model.muscle.electromechanical_delay_s,
+        delay_s=_loop_delay(p),
         a0=a0,
         a1=a1,
         input_gain=b,
-        feedback_gain=c,
+        feedback_gain=fb,
         state_scales=scales,
         fd_relative_error=err,
         inertia_kg_m2=inertia,

@@ -445,9 +445,7 @@ _ALL: tuple[Treatment, ...] = (
         _AFO_PATHS,
         _AFO_SOURCE,
         (
-            _key(
-                "stiffness_nm_per_deg", "N·m/deg", 0.0, 0.0, 30.0, "rotational stiffness (carbon AFOs 0.58-3.66)"
-            ),
+            _key("stiffness_nm_per_deg", "N·m/deg", 0.0, 0.0, 30.0, "rotational stiffness (carbon AFOs 0.58-3.66)"),
             _key("damping_nms_per_deg", "N·m·s/deg", 0.0, 0.0, 0.3, "rotational damping"),
             _key("stop_deg", "deg", math.inf, -20.0, math.inf, "dorsiflexion stop angle (inf = none)"),
             _WEDGE,

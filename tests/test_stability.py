@@ -11,7 +11,17 @@ import pytest
 from scipy import optimize
 from scipy.special import lambertw
 
-from reflexsim import ClonusTest, ParameterError, SimulationError, TorqueProfile, clonus_metrics, simulate, stability
+from reflexsim import (
+    ClonusTest,
+    ParameterError,
+    SimulationError,
+    TorqueProfile,
+    clonus_metrics,
+    kernel,
+    simulate,
+    stability,
+)
+from reflexsim.params import PATHS, describe
 from reflexsim.presets import preset
 
 # ---------------------------------------------------------------------------------------------
@@ -152,11 +162,20 @@ def test_refined_roots_satisfy_the_characteristic_equation(severe_linearisation)
 # Anchor (e): the finite-difference linearisation against hand-derived derivatives
 
 
+def _softplus(z: float, width: float) -> float:
+    return width * math.log1p(math.exp(z / width))
+
+
+def _logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def test_linearisation_matches_hand_derived_derivatives(severe_linearisation):
     model = preset("severe")
     lin = severe_linearisation
     op = lin.operating_point
     m, j, sp, r = model.muscle, model.joint, model.spindle, model.reflex
+    assert stability.STATE_NAMES == kernel.STATE_NAMES and lin.a0.shape == (6, 6)
     fibre_m_per_rad = m.moment_arm_m / math.cos(m.pennation_rad)
     lam_per_rad = fibre_m_per_rad / m.optimal_fibre_length_m
     torque_per_force = m.moment_arm_m * math.cos(m.pennation_rad)
@@ -165,6 +184,10 @@ def test_linearisation_matches_hand_derived_derivatives(severe_linearisation):
     fl = math.exp(-z * z)
     dfl_dlam = -2.0 * z / m.fl_width * fl
     passive_force = m.passive_scale * m.passive_force_at_optimal_n * math.exp(m.passive_exponent * (lam - 1.0))
+    active_torque = torque_per_force * m.max_force_n * op.activation * fl  # magnitude, plantarflexing
+
+    # at rest: still contractile element, undepressed transmission
+    assert op.state.tolist() == [op.angle_rad, 0.0, op.activation, 0.0, 0.0, 1.0]
 
     # stiffness: active force-length slope, passive fibre exponential, anterior tissues (fv(0) = 1)
     stiffness = (
@@ -173,49 +196,84 @@ def test_linearisation_matches_hand_derived_derivatives(severe_linearisation):
     stiffness += j.pf_end_torque_nm * j.pf_end_rate_per_rad * math.exp(-j.pf_end_rate_per_rad * op.angle_rad)
     assert lin.stiffness_nm_per_rad == pytest.approx(stiffness, rel=1e-7)
 
-    # damping: joint + Hill slope at zero velocity, 1 + 1/curvature, times activation
+    # slow-movement damping: joint + Hill slope at zero velocity, 1 + 1/curvature, times activation
     fv_slope = 1.0 + 1.0 / m.fv_curvature
     damping = j.damping_nms_per_rad + torque_per_force * m.max_force_n * op.activation * fl * fv_slope * lam_per_rad / (
         m.max_shortening_velocity_per_s
     )
     assert lin.damping_nms_per_rad == pytest.approx(damping, rel=1e-7)
 
-    # torque per unit activation, and the twitch's input gain
-    assert lin.a0[1, 2] * model.foot.inertia_kg_m2 == pytest.approx(-torque_per_force * m.max_force_n * fl, rel=1e-7)
-    assert lin.input_gain == pytest.approx([0.0, 0.0, 0.0, 1.0 / m.contraction_time_s**2], rel=1e-7)
+    # series elasticity: stiffness kappa x active torque above 1/T, T = fv damping / that stiffness
+    kappa = m.active_stiffness_per_torque
+    assert lin.series_elastic_stiffness_nm_per_rad == pytest.approx(kappa * active_torque, rel=1e-7)
+    se_time = fv_slope * lam_per_rad / (kappa * m.max_shortening_velocity_per_s)
+    assert lin.series_elastic_time_s == pytest.approx(se_time, rel=1e-7)
+    assert lin.a0[kernel.Y_CE_VELOCITY, kernel.Y_OMEGA] == pytest.approx(lam_per_rad / se_time, rel=1e-7)
 
-    # reflex: logistic slope of the softplus recruitment, smooth max with slope 1/2 at v = 0
-    pool_slope = (
-        r.gain * r.drive_per_ips / (1.0 + math.exp(-(op.ia_rate_ips - r.threshold_ips) / r.recruitment_width_ips))
-    )
+    # torque per unit activation, the twitch's input gain, recovery from depression
+    assert lin.a0[1, 2] * model.foot.inertia_kg_m2 == pytest.approx(-torque_per_force * m.max_force_n * fl, rel=1e-7)
+    expected_b = np.zeros(6)
+    expected_b[kernel.Y_ACT_RATE] = 1.0 / m.contraction_time_s**2
+    assert lin.input_gain == pytest.approx(expected_b, rel=1e-7)
+    eff = kernel.Y_EFFICACY
+    assert lin.a0[eff, eff] == pytest.approx(-1.0 / r.depression_recovery_s, rel=1e-7)
+
+    # reflex: Ia rate's smooth floor, softplus recruitment (logistic slope), smooth saturation of
+    # the drive; the spindle's power law is linear below linear_range: slope k e v_lin^(e-1)
+    stretch_m = (lam - 1.0) * m.optimal_fibre_length_m
+    raw_rate = sp.baseline_rate_ips + sp.fusimotor_scale * sp.length_gain_ips_per_m * stretch_m
+    assert op.ia_rate_ips == pytest.approx(_softplus(raw_rate, kernel._RATE_FLOOR_WIDTH_IPS), rel=1e-12)
+    floor_slope = _logistic(raw_rate / kernel._RATE_FLOOR_WIDTH_IPS)
+    gain_drive = r.gain * r.drive_per_ips
+    above = _softplus(op.ia_rate_ips - r.threshold_ips, r.recruitment_width_ips)
+    saturation_slope = _logistic((1.0 - (r.tone + gain_drive * above)) / kernel.SATURATION_WIDTH)
+    pool_slope = gain_drive * _logistic((op.ia_rate_ips - r.threshold_ips) / r.recruitment_width_ips)
+    pool_slope *= saturation_slope
     v_ref = 1e-3  # the power law is written in mm/s
-    v_pos = 0.5 * sp.velocity_smoothing_m_per_s
     drate_dv = (
         sp.fusimotor_scale
         * sp.velocity_gain_ips
         * sp.velocity_exponent
-        * (v_pos / v_ref) ** (sp.velocity_exponent - 1.0)
+        * (sp.linear_range_m_per_s / v_ref) ** (sp.velocity_exponent - 1.0)
         / v_ref
-        * 0.5
     )
     drate_dtheta = sp.fusimotor_scale * sp.length_gain_ips_per_m * fibre_m_per_rad
-    assert lin.feedback_gain[0] == pytest.approx(pool_slope * drate_dtheta, rel=1e-7)
-    assert lin.feedback_gain[1] == pytest.approx(pool_slope * drate_dv * fibre_m_per_rad, rel=1e-7)
+    expected_c = np.zeros(6)
+    expected_c[kernel.Y_THETA] = pool_slope * floor_slope * drate_dtheta
+    expected_c[kernel.Y_OMEGA] = pool_slope * floor_slope * drate_dv * fibre_m_per_rad
+    expected_c[eff] = gain_drive * above * saturation_slope
+    assert lin.feedback_gain == pytest.approx(expected_c, rel=1e-7)
     assert lin.fd_relative_error < 1e-8
 
 
-def test_operating_point_is_the_simulators_resting_state():
+def test_operating_point_is_the_simulators_resting_state(severe_critical):
+    hold = TorqueProfile(time_s=(0.0, 1.0), torque_nm=(30.0, 30.0))
     model = preset("severe")
     op = stability.operating_point(model, 30.0)
-    run = simulate(model, TorqueProfile(time_s=(0.0, 1.0), torque_nm=(30.0, 30.0)), duration_s=0.5)
-    assert run.angle_rad[0] == op.angle_rad
-    assert np.max(np.abs(run.angle_rad - op.angle_rad)) < 1e-12  # at rest: nothing moves
-    assert op.activation == pytest.approx(run.activation[0], abs=1e-15)
+    first = simulate(model, hold, duration_s=0.01)
+    assert first.angle_rad[0] == op.angle_rad and first.activation[0] == op.activation
+    assert op.ia_rate_ips == first.spindle_rate_ips[0] and op.excitation == first.excitation[0]
     assert op.equilibria == 1
-    assert not op.above_threshold and op.ia_rate_ips < op.threshold_ips  # on the recruitment tail
+    assert op.above_threshold == (op.ia_rate_ips > model.reflex.threshold_ips)
     # more hold torque: further into dorsiflexion, more Ia firing
     op_more = stability.operating_point(model, 40.0)
     assert op_more.angle_rad > op.angle_rad and op_more.ia_rate_ips > op.ia_rate_ips
+
+    # The lesion's hold is linearly unstable (rounding errors grow); below the critical gain it is
+    # stable, and then nothing moves at all.
+    stable = model.with_values({"reflex.gain": 0.5 * severe_critical.gain})
+    op = stability.operating_point(stable, 30.0)
+    run = simulate(stable, hold, duration_s=0.5)
+    recorded = {
+        kernel.Y_THETA: run.angle_rad,
+        kernel.Y_OMEGA: run.velocity_rad_per_s,
+        kernel.Y_ACT: run.activation,
+        kernel.Y_CE_VELOCITY: run.ce_velocity_per_s,
+        kernel.Y_EFFICACY: run.reflex_efficacy,
+    }
+    for k, series in recorded.items():
+        assert np.max(np.abs(series - op.state[k])) < 1e-12, kernel.STATE_NAMES[k]
+    assert op.activation == pytest.approx(run.activation[0], abs=1e-15)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,11 +286,13 @@ def severe_critical() -> stability.CriticalGain:
 
 
 def test_severe_preset_is_beyond_its_hopf_point(severe_critical):
+    model = preset("severe")
     cg = severe_critical
     assert cg.found and cg.kind == "hopf" and math.isnan(cg.restabilising_gain)
-    assert cg.model_gain == 6.5 and cg.margin > 1.0
+    assert cg.model_gain == model.reflex.gain and cg.margin == model.reflex.gain / cg.gain
+    assert cg.margin > 1.0 and not stability.analyse(model).stable  # supercritical lesion: small beats grow
     assert 3.0 < cg.frequency_hz < 8.0
-    at = stability.analyse(preset("severe").with_values({"reflex.gain": cg.gain}))
+    at = stability.analyse(model.with_values({"reflex.gain": cg.gain}))
     assert abs(at.spectrum.rightmost.real) < 1e-7
     assert at.frequency_hz == pytest.approx(cg.frequency_hz, rel=1e-9)
 
@@ -252,20 +312,50 @@ def test_critical_gain_and_frequency_fall_as_the_delay_grows():
     assert np.all(np.diff(boundary.frequency_hz) < 0)
 
 
+def _extrema_amplitudes(t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times (midpoints) and sizes of the swings between successive extrema of x."""
+    inner = x[1:-1]
+    is_max = (inner > x[:-2]) & (inner >= x[2:])
+    is_min = (inner < x[:-2]) & (inner <= x[2:])
+    ext = np.flatnonzero(is_max | is_min) + 1
+    return 0.5 * (t[ext][1:] + t[ext][:-1]), np.abs(np.diff(x[ext]))
+
+
+PULSE_NM = 1e-7  # small enough that the growing case stays linear (below 1e-4 rad) to 6 s
+
+
+def _matrix_pencil(x: np.ndarray, dt: float, max_modes: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Exponents s_k (1/s) and amplitudes at the last sample of x[n] ≈ Σ c_k exp(s_k n dt), by the
+    matrix pencil method (Hua & Sarkar 1990, IEEE Trans ASSP 38:814): the signal's own modes,
+    with no model behind them."""
+    n = x.size
+    hankel = np.lib.stride_tricks.sliding_window_view(x, n // 3 + 1)
+    _, sv, vh = np.linalg.svd(hankel, full_matrices=False)
+    rank = min(max_modes, int(np.count_nonzero(sv > 1e-7 * sv[0])))
+    v = vh[:rank].conj().T
+    z = np.linalg.eigvals(np.linalg.pinv(v[:-1]) @ v[1:])
+    amplitudes = np.linalg.lstsq(z[np.newaxis, :] ** np.arange(n)[:, np.newaxis], x.astype(complex), rcond=None)[0]
+    return np.log(z) / dt, np.abs(amplitudes * z ** (n - 1))
+
+
 def _small_perturbation_response(model, t_fit: tuple[float, float], pulse_nm: float) -> tuple[float, float]:
     """Growth rate (1/s) and frequency (Hz) of the ankle's response to a tiny torque pulse under
-    the 30 N·m hold, from the peaks of the angle's deviation from rest within `t_fit`."""
+    the 30 N·m hold, within `t_fit`: the oscillatory mode that is largest at the end of the
+    window, identified from the simulated angle by the matrix pencil. (The model has further
+    modes, real ones from the twitch and the series elasticity and a faster oscillation, that can
+    decay about as fast as the clonic one: fitting peaks would mix them in.)"""
     profile = TorqueProfile(
         time_s=(0.0, 0.5, 0.501, 0.52, 0.521), torque_nm=(30.0, 30.0, 30.0 + pulse_nm, 30.0 + pulse_nm, 30.0)
     )
     run = simulate(model, profile, duration_s=t_fit[1])
     x = run.angle_rad - run.angle_rad[0]
-    t = run.time_s
-    peaks = np.flatnonzero((x[1:-1] > x[:-2]) & (x[1:-1] >= x[2:])) + 1
-    peaks = peaks[t[peaks] >= t_fit[0]]
-    assert np.all(x[peaks] > 0)
-    slope = np.polyfit(t[peaks], np.log(x[peaks]), 1)[0]
-    return slope, (len(peaks) - 1) / (t[peaks[-1]] - t[peaks[0]])
+    inside = run.time_s >= t_fit[0]
+    decimate = 10  # 5 ms samples: Nyquist 100 Hz, far above the modes that survive to t_fit[0]
+    exponents, size = _matrix_pencil(x[inside][::decimate], decimate * run.dt_s)
+    oscillating = exponents.imag > 0
+    assert oscillating.any()
+    mode = exponents[np.flatnonzero(oscillating)[np.argmax(size[oscillating])]]
+    return mode.real, mode.imag / (2 * math.pi)
 
 
 @pytest.mark.parametrize("factor", [0.85, 1.15])
@@ -275,42 +365,96 @@ def test_simulation_of_a_small_perturbation_grows_or_decays_as_predicted(severe_
     model = preset("severe").with_values({"reflex.gain": factor * severe_critical.gain})
     predicted = stability.analyse(model)
     assert predicted.stable == (factor < 1)
-    growth, frequency = _small_perturbation_response(model, (2.0, 6.0), 1e-5)
+    growth, frequency = _small_perturbation_response(model, (2.0, 6.0), PULSE_NM)
     assert np.sign(growth) == np.sign(factor - 1)
     assert growth == pytest.approx(predicted.spectrum.oscillation_growth_per_s, rel=0.03)
     assert frequency == pytest.approx(predicted.frequency_hz, rel=2e-3)
 
 
-def test_clonus_test_decays_well_below_and_is_sustained_well_above(severe_critical):
+def test_clonus_test_decays_below_and_settles_on_a_limit_cycle_above(severe_critical):
+    """The nonlinear clonus test agrees with the linear boundary. Below it the 10° stretch dies
+    out. Above it the onset is supercritical: the hold settles on a limit cycle that grows from
+    zero at the critical gain (docs/stability.md), with the amplitude at which the loop's
+    effective (describing-function) gain is back at the critical one, so it beats at the
+    critical crossing frequency."""
     below = clonus_metrics(simulate(preset("severe").with_values({"reflex.gain": 0.8 * severe_critical.gain})))
-    above = clonus_metrics(simulate(preset("severe").with_values({"reflex.gain": 1.35 * severe_critical.gain})))
     assert not below.ongoing and below.scats <= 1
-    assert above.sustained
+    model = preset("severe").with_values({"reflex.gain": 1.35 * severe_critical.gain})
+    run = simulate(model)
+    t_swing, swing = _extrema_amplitudes(run.time_s, run.angle_deg)
+    late = [swing[(t_swing >= a) & (t_swing < a + 2.0)] for a in (8.0, 10.0)]
+    assert all(s.size >= 20 for s in late)
+    assert late[1].mean() == pytest.approx(late[0].mean(), rel=0.05)  # neither dying out nor growing
+    t, x = run.time_s, run.angle_deg
+    peaks = np.flatnonzero((x[1:-1] > x[:-2]) & (x[1:-1] >= x[2:])) + 1
+    peaks = peaks[t[peaks] >= 8.0]
+    frequency = (len(peaks) - 1) / (t[peaks[-1]] - t[peaks[0]])
+    assert frequency == pytest.approx(severe_critical.frequency_hz, rel=0.02)
 
 
 def test_sharp_recruitment_gives_clonus_the_linear_analysis_calls_stable():
-    """A finding, kept visible: with recruitment 1 imp/s wide the hold point sits on the far tail
-    of recruitment (small-signal gain ≈ e^-3 of nominal), so the equilibrium is linearly stable at
-    every gain, yet the clonus test's large stretch reaches the steep part and sustains clonus."""
-    model = preset("severe").with_values({"reflex.recruitment_width_ips": 1.0})
+    """A finding, kept visible: with recruitment 1 imp/s wide and the threshold 4 imp/s above the
+    held ankle's Ia rate, the hold point sits on the far tail of recruitment (small-signal gain
+    ≈ e^-4 of nominal), so the equilibrium is linearly stable at every gain, yet the clonus test's
+    large stretch reaches the steep part and gives clonus."""
+    sharp = preset("severe").with_values({"reflex.recruitment_width_ips": 1.0})
+    silent = stability.operating_point(sharp.with_values({"reflex.threshold_ips": 400.0}))
+    model = sharp.with_values({"reflex.threshold_ips": silent.ia_rate_ips + 4.0, "reflex.gain": 10.0})
+    op = stability.operating_point(model)
+    assert op.ia_rate_ips < model.reflex.threshold_ips - 3.5  # the tonic reflex barely moves the hold point
     assert not stability.critical_gain(model).found
     assert stability.analyse(model).stable
-    assert clonus_metrics(simulate(model)).sustained
+    assert clonus_metrics(simulate(model)).beats >= 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Numerical parameters
+
+
+def test_no_parameter_is_purely_numerical():
+    """The loop's small-signal behaviour comes from physiological parameters with sources: no
+    documented parameter is a numerical regularisation (model v1's spindle velocity smoothing moved
+    the linear critical gain from 2.2 to 7.8 over its range)."""
+    numerical = [p for p in PATHS if describe(p).source.strip().lower().startswith("numerical")]
+    assert numerical == []
+
+
+@pytest.mark.parametrize("name", ["mild", "severe"])
+def test_internal_smoothing_widths_do_not_act_at_the_operating_point(name):
+    """The kernel's remaining numerical widths (the pool's saturation, the Ia rate's floor, the onset
+    of the dynamic discharge) are far from the hold point, where their smooth corrections are below
+    1e-15 (36 widths away) or exactly zero, so they cannot move the linearisation."""
+    op = stability.operating_point(preset(name))
+    cutoff = 36.0
+    assert op.ia_rate_ips > cutoff * 1.0  # rate floor width 1 imp/s
+    assert 1.0 - op.excitation > cutoff * kernel.SATURATION_WIDTH  # saturation at full recruitment
+    # no motion at the hold: the dynamic discharge and its slope are zero, so efficacy is decoupled
+    c, _ = kernel.constants(preset(name).pack())
+    _, dyn_plus = kernel.spindle(c, 0, op.angle_rad, 1e-9)
+    assert dyn_plus < 1e-12
 
 
 # ---------------------------------------------------------------------------------------------
 # No crossing, bad input
 
 
-def test_no_crossing_is_reported_not_hidden():
+def test_no_crossing_is_reported_not_hidden(severe_critical):
     healthy = stability.critical_gain(preset("healthy"))
     assert not healthy.found and math.isnan(healthy.gain) and math.isnan(healthy.frequency_hz)
     assert "stable for every gain" in healthy.reason and math.isnan(healthy.margin)
-    already = stability.critical_gain(preset("severe"), gain_range=(6.0, 20.0), scan_points=5)
+    lo = 1.5 * severe_critical.gain
+    already = stability.critical_gain(preset("severe"), gain_range=(lo, stability.GAIN_RANGE[1]), scan_points=5)
     assert not already.found and "unstable already" in already.reason
-    afo = stability.hopf_boundary(preset("severe"), "orthosis.stiffness_nm_per_rad", [0.0, 500.0], scan_points=11)
-    assert afo.found.tolist() == [True, False]
-    assert np.isnan(afo.critical_gain[1]) and "stable for every gain" in afo.reasons[1]
+    # an orthosis raises the critical gain (physiology.md §8 target 8); below the raised value: no crossing
+    afo = preset("severe").with_values({"orthosis.stiffness_nm_per_rad": 500.0})
+    raised = stability.critical_gain(afo).gain
+    assert raised > severe_critical.gain
+    top = 0.5 * (severe_critical.gain + raised)
+    boundary = stability.hopf_boundary(
+        preset("severe"), "orthosis.stiffness_nm_per_rad", [0.0, 500.0], gain_range=(0.0, top), scan_points=11
+    )
+    assert boundary.found.tolist() == [True, False]
+    assert np.isnan(boundary.critical_gain[1]) and "stable for every gain" in boundary.reasons[1]
 
 
 def test_failed_points_do_not_abort_a_boundary():
@@ -326,7 +470,10 @@ def test_failed_points_do_not_abort_a_boundary():
     [
         (lambda: stability.operating_point("severe", 30.0), "must be a reflexsim Model"),
         (lambda: stability.operating_point(preset("severe"), math.nan), "finite"),
-        (lambda: stability.critical_gain(preset("severe"), gain_range=(5.0, 25.0)), "valid range of reflex.gain"),
+        (
+            lambda: stability.critical_gain(preset("severe"), gain_range=(5.0, stability.GAIN_RANGE[1] + 5.0)),
+            "valid range of reflex.gain",
+        ),
         (lambda: stability.hopf_boundary(preset("severe"), "reflex.delay", [0.04]), "did you mean"),
         (lambda: stability.hopf_boundary(preset("severe"), "reflex.gain", [1.0]), "solved for"),
         (lambda: stability.hopf_boundary(preset("severe"), "reflex.delay_s", [0.5]), "outside its valid range"),
@@ -358,7 +505,7 @@ def test_small_perturbations_change_from_decay_to_growth_at_the_boundary(delay_s
     cg = stability.critical_gain(model)
     for factor in (0.9, 1.1):
         m = model.with_values({"reflex.gain": factor * cg.gain})
-        growth, frequency = _small_perturbation_response(m, (2.0, 6.0), 1e-5)
+        growth, frequency = _small_perturbation_response(m, (2.0, 6.0), PULSE_NM)
         predicted = stability.analyse(m)
         assert growth == pytest.approx(predicted.spectrum.oscillation_growth_per_s, rel=0.03)
         assert frequency == pytest.approx(predicted.frequency_hz, rel=2e-3)

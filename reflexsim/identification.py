@@ -1,0 +1,384 @@
+"""Ankle system identification: fit a second-order impedance to a position-perturbation run.
+
+The laboratory method of Kearney, Hunter and colleagues (Weiss, Hunter & Kearney 1988, J Biomech
+21:539): a stiff position servo moves the ankle by small pseudo-random steps
+(`protocols.PositionPerturbation`) while the subject holds a background torque, and the torque
+the actuator needs is fitted, sample by sample, with
+
+    tau(t) = I theta''(t) + B theta'(t) + K (theta(t) - theta0) + c
+
+by linear least squares (`identify_impedance`). theta0 is the mean angle of the fitted span, so
+c is the mean actuator torque. Angle and torque pass through the same Savitzky-Golay filter and
+the derivatives are the filter's smoothing derivatives, as one would differentiate a measured
+angle. The torque is the recorded `Result.external_torque_nm` with the jumps at protocol
+segment boundaries sampled at the mean of their two sides (`actuator_torque`); a servo's fast
+mode (inertia / damping) must also span a few steps, which is why `PositionPerturbation`'s
+servo is lightly damped (docs/system_id.md). Sign conventions as in `reflexsim.kernel`: angles
+positive in dorsiflexion, torques positive when dorsiflexing, so the actuator pushes the foot up
+(tau > 0) against a plantarflexor contraction.
+
+`tone_for_torque` finds the tonic descending drive (`reflex.tone`) that makes the triceps hold a
+given background plantarflexor torque at rest, by bisection on the kernel's own static torque
+(`kernel.static_torque`, `kernel.steady_activation`); `impedance_vs_torque` runs the perturbation
+at a list of background torques with the reflex opened (`reflex.gain = 0`: intrinsic impedance)
+and closed, and identifies each run. Nothing here restates a model equation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import savgol_filter
+
+from . import kernel
+from .errors import ParameterError
+from .params import Model, describe
+from .protocols import PositionPerturbation
+from .simulation import DEFAULT_DT_S, Result, resolve_segments, simulate
+
+DEFAULT_SMOOTHING_S = 0.005  # Savitzky-Golay window: its passband (> 200 Hz) covers the servo (~90 Hz)
+SMOOTHING_RANGE_S = (0.002, 0.1)
+POLYORDER = 5  # local polynomial of the Savitzky-Golay filter (second derivative needs >= 2)
+DEFAULT_SKIP_S = 1.0  # the default fit window leaves out the first second of the sequence
+MIN_WINDOWS_IN_FIT = 10  # a fit needs at least this many smoothing windows of data
+TONE_RANGE = (describe("reflex.tone").lo, describe("reflex.tone").hi)
+TONE_TOLERANCE = 1e-12  # bisection on the tone stops when its bracket is this narrow
+ANGLE_RANGE_DEG = PositionPerturbation.__dataclass_fields__["angle_deg"].metadata["range"]
+
+
+@dataclass(frozen=True, eq=False)
+class Impedance:
+    """A second-order fit tau = I theta'' + B theta' + K (theta - theta0) + c of the actuator
+    torque against the ankle angle over `fit_window_s`.
+
+    `damping_ratio` is B / (2 sqrt(K I)) and `natural_frequency_hz` sqrt(K / I) / 2 pi (NaN when
+    K or I is not positive); `mean_torque_nm` is the mean actuator torque over the window
+    (dorsiflexing > 0: it balances a plantarflexor torque); `vaf_percent` is the variance of
+    the (filtered) torque the fit accounts for; `residual_nm` is measured minus fitted torque at
+    the window's samples `time_s`.
+    """
+
+    inertia_kg_m2: float
+    damping_nms_per_rad: float
+    stiffness_nm_per_rad: float
+    damping_ratio: float
+    natural_frequency_hz: float
+    mean_angle_rad: float
+    mean_torque_nm: float
+    vaf_percent: float
+    fit_window_s: tuple[float, float]
+    time_s: np.ndarray
+    residual_nm: np.ndarray
+
+    def as_dict(self) -> dict[str, float]:
+        """The scalar results (for JSON)."""
+        names = (
+            "inertia_kg_m2",
+            "damping_nms_per_rad",
+            "stiffness_nm_per_rad",
+            "damping_ratio",
+            "natural_frequency_hz",
+            "mean_angle_rad",
+            "mean_torque_nm",
+            "vaf_percent",
+        )
+        return {n: float(getattr(self, n)) for n in names}
+
+
+def _default_window(result: Result) -> tuple[float, float]:
+    start, end = result.events.stretch_start_s, min(result.events.stretch_end_s, float(result.time_s[-1]))
+    return start + min(DEFAULT_SKIP_S, 0.25 * (end - start)), end
+
+
+def _check_window(fit_window: Sequence[float], result: Result) -> tuple[float, float]:
+    t_end = float(result.time_s[-1])
+    try:
+        t0, t1 = (float(x) for x in fit_window)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"fit_window = {fit_window!r} must be two times (start, end) in s within [0, {t_end:g}] s"
+        ) from None
+    if not (math.isfinite(t0) and math.isfinite(t1) and 0.0 <= t0 < t1 <= t_end):
+        raise ParameterError(
+            f"fit_window = ({t0:g}, {t1:g}) s must satisfy 0 <= start < end <= {t_end:g} s (the end of the run)"
+        )
+    return t0, t1
+
+
+def _check_smoothing(smoothing_s: float, dt_s: float) -> int:
+    lo, hi = SMOOTHING_RANGE_S
+    try:
+        s = float(smoothing_s)
+    except (TypeError, ValueError):
+        raise ParameterError(f"smoothing_s = {smoothing_s!r} is not a number; valid range [{lo:g}, {hi:g}] s") from None
+    if not (math.isfinite(s) and lo <= s <= hi):
+        raise ParameterError(f"smoothing_s = {smoothing_s!r} is outside its valid range [{lo:g}, {hi:g}] s")
+    return max(POLYORDER + 2, round(s / dt_s) | 1)  # odd (POLYORDER + 2 is), longer than the polynomial
+
+
+def actuator_torque(result: Result) -> np.ndarray:
+    """`Result.external_torque_nm` with every jump at a protocol segment boundary sampled at the
+    mean of its two sides.
+
+    The kernel evaluates the protocol's torque at a step with the segment that starts there, so
+    a jump (a servo's damping times a change of ramp velocity, a torque step) is recorded by its
+    right-hand value. Read as point samples of a continuous torque, that adds half a step times
+    the jump to the torque's integral at every corner, which a fit reads as inertia (dt·b/2 for a
+    servo damping b: +33 % for a 20 N·m·s/rad servo at 0.5 ms). The left-hand values come from
+    the kernel's own `signals` with the segment table shifted by one step; away from boundaries
+    both sides agree and the torque is unchanged. (Boundaries into sampled-torque segments are
+    left as they are.)
+    """
+    segments = resolve_segments(result.model, result.events.segments)
+    if segments.shape[0] < 2:
+        return result.external_torque_nm
+    # Each segment starts one step later (so a boundary step still sees the previous segment) and
+    # keeps its time course: a0 + a1 (t - t0) with t0 one step later needs a0 one step further.
+    # Sampled-torque segments are left alone (their samples are continuous anyway).
+    ramps = np.flatnonzero(segments[1:, kernel.SEG_MODE] != kernel.MODE_SAMPLES) + 1
+    shifted = segments.copy()
+    shifted[ramps, kernel.SEG_START_STEP] += 1
+    shifted[ramps, kernel.SEG_A0] += shifted[ramps, kernel.SEG_A1] * result.dt_s
+    n = result.time_s.size
+    out = np.zeros((n, kernel.OUT_COLUMNS))
+    out[:, kernel.Y_THETA] = result.angle_rad
+    out[:, kernel.Y_OMEGA] = result.velocity_rad_per_s
+    out[:, kernel.Y_ACT] = result.activation
+    out[:, kernel.Y_CE_VELOCITY] = result.ce_velocity_per_s
+    out[:, kernel.Y_EFFICACY] = result.reflex_efficacy
+    sig = np.empty((n, kernel.N_SIGNALS))
+    p = result.model.pack()
+    kernel.signals(
+        p, shifted, result.events.samples, result.dt_s, result.holding_torque_nm, out, result.model.reflex.delay_s, sig
+    )
+    return 0.5 * (result.external_torque_nm + sig[:, kernel.SIG_EXTERNAL_TORQUE])
+
+
+def identify_impedance(
+    result: Result, *, fit_window: Sequence[float] | None = None, smoothing_s: float = DEFAULT_SMOOTHING_S
+) -> Impedance:
+    """Fit tau = I theta'' + B theta' + K (theta - theta0) + c to the actuator torque
+    (`Result.external_torque_nm`) against the angle over `fit_window` = (start, end) in s.
+
+    Default window: the protocol's perturbation span (`events.stretch_start_s` to
+    `stretch_end_s`) without its first `DEFAULT_SKIP_S`. Angle and torque are smoothed with the
+    same Savitzky-Golay filter (`smoothing_s` long, polynomial order `POLYORDER`), which also
+    gives theta' and theta''; the torque is `actuator_torque(result)` (jumps at protocol segment
+    boundaries sampled at their midpoint); the fit is ordinary least squares on the window's
+    samples.
+    Raises `ParameterError` for a window outside the run or too short, or a bad `smoothing_s`.
+    """
+    if not isinstance(result, Result):
+        raise ParameterError(f"result must be a reflexsim Result (from reflexsim.simulate), got {result!r}")
+    dt = result.dt_s
+    n_filter = _check_smoothing(smoothing_s, dt)
+    t0, t1 = _check_window(_default_window(result) if fit_window is None else fit_window, result)
+    rows = np.flatnonzero((result.time_s >= t0 - 0.5 * dt) & (result.time_s <= t1 + 0.5 * dt))
+    need = MIN_WINDOWS_IN_FIT * n_filter
+    if rows.size < need:
+        raise ParameterError(
+            f"fit_window = ({t0:g}, {t1:g}) s holds {rows.size} samples; the fit needs at least {need} "
+            f"({MIN_WINDOWS_IN_FIT} smoothing windows of {n_filter} samples): widen it or lower smoothing_s"
+        )
+    if result.time_s.size < n_filter:
+        raise ParameterError(f"the run has {result.time_s.size} samples, fewer than one smoothing window")
+
+    def smooth(x: np.ndarray, deriv: int = 0) -> np.ndarray:
+        return savgol_filter(x, n_filter, POLYORDER, deriv=deriv, delta=dt, mode="interp")[rows]
+
+    theta = smooth(result.angle_rad)
+    tau = smooth(actuator_torque(result))
+    theta0 = float(np.mean(theta))
+    design = np.column_stack(
+        [smooth(result.angle_rad, 2), smooth(result.angle_rad, 1), theta - theta0, np.ones_like(theta)]
+    )
+    scale = np.maximum(np.abs(design).max(axis=0), np.finfo(float).tiny)  # well-conditioned columns
+    coef, *_ = np.linalg.lstsq(design / scale, tau, rcond=None)
+    inertia, damping, stiffness, offset = coef / scale
+    residual = tau - design @ (coef / scale)
+    var = float(np.var(tau))
+    vaf = 100.0 * (1.0 - float(np.var(residual)) / var) if var > 0.0 else math.nan
+    positive = stiffness > 0.0 and inertia > 0.0
+    return Impedance(
+        inertia_kg_m2=float(inertia),
+        damping_nms_per_rad=float(damping),
+        stiffness_nm_per_rad=float(stiffness),
+        damping_ratio=float(damping / (2.0 * math.sqrt(stiffness * inertia))) if positive else math.nan,
+        natural_frequency_hz=float(math.sqrt(stiffness / inertia) / (2.0 * math.pi)) if positive else math.nan,
+        mean_angle_rad=theta0,
+        mean_torque_nm=float(offset),
+        vaf_percent=vaf,
+        fit_window_s=(t0, t1),
+        time_s=result.time_s[rows],
+        residual_nm=residual,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Background contraction and torque sweeps
+
+
+def _holding_torque(p: np.ndarray, theta: float) -> float:
+    """The actuator torque that holds the foot still at theta, reflex in steady state (kernel)."""
+    c, _ = kernel.constants(p)
+    return float(-kernel.static_torque(c, 0, theta, kernel.steady_activation(c, 0, theta)))
+
+
+def _check_model(model: Model) -> None:
+    if not isinstance(model, Model):
+        raise ParameterError(f"model must be a reflexsim Model (e.g. reflexsim.preset('healthy')), got {model!r}")
+
+
+def _check_angle(angle_deg: float) -> float:
+    lo, hi = ANGLE_RANGE_DEG
+    try:
+        a = float(angle_deg)
+    except (TypeError, ValueError):
+        raise ParameterError(f"angle_deg = {angle_deg!r} is not a number; valid range [{lo:g}, {hi:g}] deg") from None
+    if not (math.isfinite(a) and lo <= a <= hi):
+        raise ParameterError(f"angle_deg = {angle_deg!r} is outside its valid range [{lo:g}, {hi:g}] deg")
+    return a
+
+
+def _background(p: np.ndarray, theta: float, tone: float) -> float:
+    with_tone, relaxed = p.copy(), p.copy()
+    with_tone[kernel.P_TONE] = tone
+    relaxed[kernel.P_TONE] = 0.0
+    return _holding_torque(with_tone, theta) - _holding_torque(relaxed, theta)
+
+
+def background_torque(model: Model, angle_deg: float = 0.0) -> float:
+    """Plantarflexor torque (N·m, > 0) the model's tonic drive adds at rest at `angle_deg`: its
+    holding torque minus that of the same model relaxed (`reflex.tone` = 0)."""
+    _check_model(model)
+    return _background(model.pack(), math.radians(_check_angle(angle_deg)), model.reflex.tone)
+
+
+def tone_for_torque(model: Model, torque_nm: float, angle_deg: float = 0.0) -> float:
+    """The tonic drive `reflex.tone` at which the model holds `torque_nm` of background
+    plantarflexor torque at rest at `angle_deg` (see `background_torque`).
+
+    Bisection on the kernel's static torque over the valid range of `reflex.tone`. Raises
+    `ParameterError` if the torque is negative, not finite or beyond what the largest tone
+    produces.
+    """
+    _check_model(model)
+    p, theta = model.pack(), math.radians(_check_angle(angle_deg))
+    lo, hi = TONE_RANGE
+    top = _background(p, theta, hi)
+    try:
+        target = float(torque_nm)
+    except (TypeError, ValueError):
+        raise ParameterError(f"torque_nm = {torque_nm!r} is not a number; valid range [0, {top:.4g}] N·m") from None
+    if not (math.isfinite(target) and 0.0 <= target <= top):
+        raise ParameterError(
+            f"torque_nm = {torque_nm!r} is outside its valid range [0, {top:.4g}] N·m (the background torque "
+            f"reflex.tone <= {hi:g} produces at {angle_deg:g}°)"
+        )
+    if target == 0.0:
+        return lo
+    while hi - lo > TONE_TOLERANCE:
+        mid = 0.5 * (lo + hi)
+        if _background(p, theta, mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+@dataclass(frozen=True, eq=False)
+class ImpedancePoint:
+    """One identified run of a torque sweep: the target background torque, the tone that holds
+    it, whether the reflex loop was closed, the background torque measured during the run (the
+    fitted actuator torque at the held angle, c + K (angle - theta0), above the relaxed holding
+    torque there) and the fit."""
+
+    target_torque_nm: float
+    tone: float
+    reflex_on: bool
+    measured_torque_nm: float
+    impedance: Impedance
+
+    def as_dict(self) -> dict[str, float | bool]:
+        return {
+            "target_torque_nm": self.target_torque_nm,
+            "tone": self.tone,
+            "reflex_on": self.reflex_on,
+            "measured_torque_nm": self.measured_torque_nm,
+            **self.impedance.as_dict(),
+        }
+
+
+def impedance_vs_torque(
+    model: Model,
+    torques_nm: Sequence[float],
+    *,
+    protocol: PositionPerturbation | None = None,
+    reflex_on: Sequence[bool] = (False, True),
+    smoothing_s: float = DEFAULT_SMOOTHING_S,
+    dt_s: float = DEFAULT_DT_S,
+) -> list[ImpedancePoint]:
+    """Perturb `model` at each background plantarflexor torque (N·m, 0 = relaxed) with the
+    reflex opened (`reflex.gain` = 0: intrinsic impedance) and/or closed (the model's own gain),
+    and identify each run over the default fit window.
+
+    The contraction is the tonic drive `reflex.tone` found by `tone_for_torque` (separately for
+    the opened and closed loop, whose static torques may differ).
+    """
+    protocol = PositionPerturbation() if protocol is None else protocol
+    if not isinstance(protocol, PositionPerturbation):
+        raise ParameterError(f"protocol must be a PositionPerturbation, got {protocol!r}")
+    points = []
+    for closed in reflex_on:
+        loop = model if closed else model.with_values({"reflex.gain": 0.0})
+        held = math.radians(protocol.angle_deg)
+        relaxed = _holding_torque(loop.with_values({"reflex.tone": 0.0}).pack(), held)
+        for torque in torques_nm:
+            tone = tone_for_torque(loop, torque, protocol.angle_deg)
+            run = simulate(loop.with_values({"reflex.tone": tone}), protocol, duration_s=protocol.end_s, dt_s=dt_s)
+            fit = identify_impedance(run, smoothing_s=smoothing_s)
+            at_held = fit.mean_torque_nm + fit.stiffness_nm_per_rad * (held - fit.mean_angle_rad)
+            points.append(ImpedancePoint(float(torque), tone, bool(closed), at_held - relaxed, fit))
+    return points
+
+
+def sweep_table(points: Sequence[ImpedancePoint], reflex_on: bool) -> dict[str, np.ndarray]:
+    """The runs of a torque sweep with the loop opened (False) or closed (True) as columns:
+    name (see `ImpedancePoint.as_dict`) -> array over the torques, in sweep order."""
+    rows = [p.as_dict() for p in points if p.reflex_on == reflex_on]
+    if not rows:
+        raise ParameterError(f"the sweep has no runs with reflex_on = {reflex_on}")
+    return {key: np.array([row[key] for row in rows]) for key in rows[0]}
+
+
+def sweep_summary(points: Sequence[ImpedancePoint], inertia_kg_m2: float) -> dict[str, float]:
+    """The numbers that characterise a torque sweep run with the loop opened and closed (as
+    `impedance_vs_torque` does), from the intrinsic (reflex-off) fits unless named otherwise:
+
+    rest K and B (at the lowest target torque); the worst |I / inertia_kg_m2 - 1|; dK/dT, the
+    least-squares slope of K over the target torques (1/rad); the smallest rise of K from one
+    torque to the next (negative if K ever falls); the spread max/min of the damping ratio; the
+    worst VAF (%); the largest reflex share of stiffness (K_on - K_off) / K_on and the target
+    torque where it occurs.
+    """
+    off, on = sweep_table(points, False), sweep_table(points, True)
+    if not np.array_equal(off["target_torque_nm"], on["target_torque_nm"]):
+        raise ParameterError("the sweep must hold the same torques with the reflex off and on")
+    order = np.argsort(off["target_torque_nm"])
+    torque = off["target_torque_nm"][order]
+    k, k_on = off["stiffness_nm_per_rad"][order], on["stiffness_nm_per_rad"][order]
+    zeta, share = off["damping_ratio"][order], 1.0 - k / k_on
+    return {
+        "rest_stiffness_nm_per_rad": float(k[0]),
+        "rest_damping_nms_per_rad": float(off["damping_nms_per_rad"][order][0]),
+        "worst_inertia_error": float(np.max(np.abs(off["inertia_kg_m2"] / inertia_kg_m2 - 1.0))),
+        "stiffness_per_torque_per_rad": float(np.polyfit(torque, k, 1)[0]) if k.size > 1 else math.nan,
+        "smallest_stiffness_rise_nm_per_rad": float(np.diff(k).min()) if k.size > 1 else math.nan,
+        "damping_ratio_spread": float(zeta.max() / zeta.min()),
+        "worst_vaf_percent": float(off["vaf_percent"].min()),
+        "peak_reflex_share": float(share.max()),
+        "torque_at_peak_reflex_share_nm": float(torque[np.argmax(share)]),
+    }
