@@ -20,6 +20,7 @@ from reflexsim import (
     kernel,
     simulate,
     stability,
+    validation,
 )
 from reflexsim.params import PATHS, describe
 from reflexsim.presets import preset
@@ -321,43 +322,6 @@ def _extrema_amplitudes(t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.nd
     return 0.5 * (t[ext][1:] + t[ext][:-1]), np.abs(np.diff(x[ext]))
 
 
-PULSE_NM = 1e-7  # small enough that the growing case stays linear (below 1e-4 rad) to 6 s
-
-
-def _matrix_pencil(x: np.ndarray, dt: float, max_modes: int = 12) -> tuple[np.ndarray, np.ndarray]:
-    """Exponents s_k (1/s) and amplitudes at the last sample of x[n] ≈ Σ c_k exp(s_k n dt), by the
-    matrix pencil method (Hua & Sarkar 1990, IEEE Trans ASSP 38:814): the signal's own modes,
-    with no model behind them."""
-    n = x.size
-    hankel = np.lib.stride_tricks.sliding_window_view(x, n // 3 + 1)
-    _, sv, vh = np.linalg.svd(hankel, full_matrices=False)
-    rank = min(max_modes, int(np.count_nonzero(sv > 1e-7 * sv[0])))
-    v = vh[:rank].conj().T
-    z = np.linalg.eigvals(np.linalg.pinv(v[:-1]) @ v[1:])
-    amplitudes = np.linalg.lstsq(z[np.newaxis, :] ** np.arange(n)[:, np.newaxis], x.astype(complex), rcond=None)[0]
-    return np.log(z) / dt, np.abs(amplitudes * z ** (n - 1))
-
-
-def _small_perturbation_response(model, t_fit: tuple[float, float], pulse_nm: float) -> tuple[float, float]:
-    """Growth rate (1/s) and frequency (Hz) of the ankle's response to a tiny torque pulse under
-    the 30 N·m hold, within `t_fit`: the oscillatory mode that is largest at the end of the
-    window, identified from the simulated angle by the matrix pencil. (The model has further
-    modes, real ones from the twitch and the series elasticity and a faster oscillation, that can
-    decay about as fast as the clonic one: fitting peaks would mix them in.)"""
-    profile = TorqueProfile(
-        time_s=(0.0, 0.5, 0.501, 0.52, 0.521), torque_nm=(30.0, 30.0, 30.0 + pulse_nm, 30.0 + pulse_nm, 30.0)
-    )
-    run = simulate(model, profile, duration_s=t_fit[1])
-    x = run.angle_rad - run.angle_rad[0]
-    inside = run.time_s >= t_fit[0]
-    decimate = 10  # 5 ms samples: Nyquist 100 Hz, far above the modes that survive to t_fit[0]
-    exponents, size = _matrix_pencil(x[inside][::decimate], decimate * run.dt_s)
-    oscillating = exponents.imag > 0
-    assert oscillating.any()
-    mode = exponents[np.flatnonzero(oscillating)[np.argmax(size[oscillating])]]
-    return mode.real, mode.imag / (2 * math.pi)
-
-
 @pytest.mark.parametrize("factor", [0.85, 1.15])
 def test_simulation_of_a_small_perturbation_grows_or_decays_as_predicted(severe_critical, factor):
     """Below the critical gain a tiny perturbation dies out, above it grows, at the predicted rate
@@ -365,7 +329,8 @@ def test_simulation_of_a_small_perturbation_grows_or_decays_as_predicted(severe_
     model = preset("severe").with_values({"reflex.gain": factor * severe_critical.gain})
     predicted = stability.analyse(model)
     assert predicted.stable == (factor < 1)
-    growth, frequency = _small_perturbation_response(model, (2.0, 6.0), PULSE_NM)
+    small = validation.small_oscillation(model, 30.0, (2.0, 6.0))
+    growth, frequency = small.growth_per_s, small.frequency_hz
     assert np.sign(growth) == np.sign(factor - 1)
     assert growth == pytest.approx(predicted.spectrum.oscillation_growth_per_s, rel=0.03)
     assert frequency == pytest.approx(predicted.frequency_hz, rel=2e-3)
@@ -505,7 +470,8 @@ def test_small_perturbations_change_from_decay_to_growth_at_the_boundary(delay_s
     cg = stability.critical_gain(model)
     for factor in (0.9, 1.1):
         m = model.with_values({"reflex.gain": factor * cg.gain})
-        growth, frequency = _small_perturbation_response(m, (2.0, 6.0), PULSE_NM)
+        small = validation.small_oscillation(m, 30.0, (2.0, 6.0))
+        growth, frequency = small.growth_per_s, small.frequency_hz
         predicted = stability.analyse(m)
         assert growth == pytest.approx(predicted.spectrum.oscillation_growth_per_s, rel=0.03)
         assert frequency == pytest.approx(predicted.frequency_hz, rel=2e-3)

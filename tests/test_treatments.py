@@ -128,14 +128,19 @@ def test_afo_units_and_wedge():
 
 
 def test_carbon_afo_raises_critical_gain_and_stops_mild_clonus():
+    """Every carbon AFO (0.58-3.66 N·m/deg) at least doubles the gain the clonus test needs for
+    sustained clonus, and the linear critical gain rises with AFO stiffness."""
+    from reflexsim import stability
+
     base = preset("severe")
     untreated = simulated_onset_gain(base)
-    soft = simulated_onset_gain(apply(base, "afo", stiffness_nm_per_deg=0.58))
-    medium = simulated_onset_gain(apply(base, "afo", stiffness_nm_per_deg=1.0))
-    stiff = simulated_onset_gain(apply(base, "afo", stiffness_nm_per_deg=2.0))
-    assert untreated < soft < medium <= stiff
-    assert medium / untreated >= 2.0
-    mild = clonus_metrics(simulate(apply(preset("mild"), "afo", stiffness_nm_per_deg=2.0)))
+    linear = [stability.critical_gain(base).gain]
+    for stiffness in (0.58, 1.0, 2.0, 3.66):
+        braced = apply(base, "afo", stiffness_nm_per_deg=stiffness)
+        assert simulated_onset_gain(braced) >= 2.0 * untreated, stiffness
+        linear.append(stability.critical_gain(braced).gain)
+    assert linear == sorted(linear)
+    mild = clonus_metrics(simulate(apply(preset("mild"), "afo_carbon")))
     assert mild.scats == 0
 
 
