@@ -1,7 +1,7 @@
 """Named parameter sets: the healthy ankle and two upper-motor-neuron lesions.
 
 The lesions differ from the healthy ankle in what the literature names: reflex excitability (a
-recruitment threshold inside the joint's range, so the held, dorsiflexed ankle is tonically
+recruitment threshold inside the joint's range, so the held ankle is tonically
 active — the tonic stretch-reflex threshold of Levin & Feldman 1994 — and a higher gain; Hidler &
 Rymer 1999 need raised excitability and a long loop for clonus), reduced post-activation
 depression (Aymard et al. 2000; Grey et al. 2008), a little tonic drive, and passive muscle
