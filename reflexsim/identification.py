@@ -37,7 +37,7 @@ from . import kernel
 from .errors import ParameterError
 from .params import Model, describe
 from .protocols import PositionPerturbation
-from .simulation import DEFAULT_DT_S, Result, resolve_segments, simulate
+from .simulation import DEFAULT_DT_S, Result, simulate
 
 DEFAULT_SMOOTHING_S = 0.005  # Savitzky-Golay window: its passband (> 200 Hz) covers the servo (~90 Hz)
 SMOOTHING_RANGE_S = (0.002, 0.1)
@@ -132,7 +132,7 @@ def actuator_torque(result: Result) -> np.ndarray:
     both sides agree and the torque is unchanged. (Boundaries into sampled-torque segments are
     left as they are.)
     """
-    segments = resolve_segments(result.model, result.events.segments)
+    segments = result.events.segments
     if segments.shape[0] < 2:
         return result.external_torque_nm
     # Each segment starts one step later (so a boundary step still sees the previous segment) and

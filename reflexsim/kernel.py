@@ -1451,9 +1451,8 @@ def _sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, ev, metrics,
 def sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, ev, metrics, status, fail_step):
     """Same contract as `sweep_exact`; LOCKSTEP_LANES rows advance together (prange over blocks).
 
-    Arrays as in `_LOCKSTEP_SIGNATURE` (C-contiguous, writeable). The protocol must have no
-    MODE_STATIC_HOLD segments (reflexsim.sweep resolves those per point and sends them to
-    `sweep_exact`). Compiles through `compile_lockstep` on first use.
+    Arrays as in `_LOCKSTEP_SIGNATURE` (C-contiguous, writeable). Compiles through
+    `compile_lockstep` on first use.
     """
     compile_lockstep()
     _sweep_lockstep(params, seg, samples, theta_start, dt, n_steps, ev, metrics, status, fail_step)

@@ -21,11 +21,6 @@ from .params import Validated, param
 
 DEG = math.pi / 180.0
 
-# A protocol-level segment mode the kernel never sees: "keep the foot at angle a0 with the
-# static torque that holds it there (+ a1 N·m of extra pressure)". `simulation.resolve_segments`
-# turns it into a constant-torque segment for the model at hand before integration.
-MODE_STATIC_HOLD = -1
-
 
 @dataclass(frozen=True)
 class CompiledProtocol:

@@ -22,7 +22,6 @@ from . import kernel
 from .errors import SimulationError
 from .params import Model
 from .protocols import ProtocolLike
-from .simulation import resolve_segments
 
 
 def solve_reference(
@@ -44,7 +43,7 @@ def solve_reference(
     p = model.pack()
     c, _ = kernel.constants(p)
     compiled = protocol.compile(grid_dt_s)
-    seg, samples = resolve_segments(model, compiled.segments), compiled.samples
+    seg, samples = compiled.segments, compiled.samples
     theta0, u_init, status = kernel.initial_state(c, 0, seg, samples, compiled.theta_start_rad)  # sets C_HOLD
     if status != kernel.STATUS_OK:
         raise SimulationError("reference: no resting initial state")

@@ -16,7 +16,7 @@ import numpy as np
 from . import kernel
 from .errors import SimulationError
 from .params import Model
-from .protocols import MODE_STATIC_HOLD, ClonusTest, CompiledProtocol, ProtocolLike
+from .protocols import ClonusTest, CompiledProtocol, ProtocolLike
 
 DEFAULT_DT_S = 5e-4  # from the convergence study in docs/numerics.md
 DEFAULT_DURATION_S = 12.0  # a clonus test long enough to grade > 10 s of clonus
@@ -118,22 +118,6 @@ def max_stable_dt(model: Model, compiled: CompiledProtocol) -> float:
     )
 
 
-def resolve_segments(model: Model, segments: np.ndarray) -> np.ndarray:
-    """Turn protocol-level static holds (keep the foot at an angle with the torque that holds it
-    there, plus extra pressure) into constant-torque segments for this model."""
-    rows = segments[:, kernel.SEG_MODE] == MODE_STATIC_HOLD
-    if not rows.any():
-        return segments
-    c, _ = kernel.constants(model.pack())
-    resolved = segments.copy()
-    for i in np.flatnonzero(rows):
-        angle, extra = segments[i, kernel.SEG_A0], segments[i, kernel.SEG_A1]
-        holding = -kernel.static_torque(c, 0, angle, kernel.steady_activation(c, 0, angle))
-        resolved[i, kernel.SEG_MODE] = kernel.MODE_TORQUE
-        resolved[i, kernel.SEG_A0 :] = (holding + extra, 0.0, 0.0, 0.0)
-    return resolved
-
-
 _HINT_MODEL = "check that the parameters are physiological (`reflexsim params` lists the ranges)"
 
 
@@ -164,7 +148,7 @@ def simulate(
             f"use dt_s <= {total_delay / 2:g}"
         )
     compiled = protocol.compile(dt_s)
-    segments = resolve_segments(model, compiled.segments)
+    segments = compiled.segments
     dt_limit = max_stable_dt(model, compiled)
     if dt_s > dt_limit:
         raise SimulationError(

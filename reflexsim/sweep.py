@@ -50,13 +50,12 @@ from . import kernel, treatments
 from .errors import ReflexsimError
 from .metrics import DEFAULT_BEAT_THRESHOLD_DEG, DEFAULT_CATCH_TORQUE_NM, DEFAULT_SLIGHT_TORQUE_NM
 from .params import PATHS, Model, describe, format_range, json_number
-from .protocols import MODE_STATIC_HOLD, ClonusTest, CompiledProtocol, ProtocolLike
+from .protocols import ClonusTest, CompiledProtocol, ProtocolLike
 from .simulation import (
     DEFAULT_DT_S,
     DEFAULT_DURATION_S,
     checked_steps,
     max_stable_dt,
-    resolve_segments,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -477,7 +476,6 @@ class _Case:
 
     compiled: CompiledProtocol
     ev: np.ndarray  # kernel.EV_* grading constants
-    static_hold: bool  # segments depend on the model (resolved per point, exact kernel)
 
 
 @dataclass(frozen=True, eq=False)
@@ -544,8 +542,7 @@ def _make_plan(spec: _Spec) -> _Plan:
         ev[kernel.EV_BEAT_THRESHOLD_RAD] = math.radians(spec.beat_threshold_deg)
         ev[kernel.EV_CATCH_NM] = spec.catch_torque_nm
         ev[kernel.EV_SLIGHT_NM] = spec.slight_torque_nm
-        static_hold = bool(np.any(compiled.segments[:, kernel.SEG_MODE] == MODE_STATIC_HOLD))
-        cases[values] = _Case(compiled, ev, static_hold)
+        cases[values] = _Case(compiled, ev)
     return _Plan(spec, param_dims, treatment_dims, protocol_dims, treated, cases)
 
 
@@ -593,18 +590,13 @@ def _compute_chunk(plan: _Plan, index: int, pts: np.ndarray) -> _ChunkResult:
             if dt > max_stable_dt(_model_from_row(params[rows[r]]), case.compiled):
                 status[members[status[members] == kernel.STATUS_OK]] = STATUS_STEP_TOO_STIFF
         runnable = in_case & (status == kernel.STATUS_OK)
-        lockstep = runnable & (spec.kernel == "lockstep") & (not case.static_hold)
+        lockstep = runnable & (spec.kernel == "lockstep")
         c = case.compiled
         for use, fn in ((lockstep, kernel.sweep_lockstep), (runnable & ~lockstep, kernel.sweep_exact)):
             idx = np.flatnonzero(use)
             if idx.size == 0:
                 continue
-            if case.static_hold:  # segments resolved for each point's own model
-                for i in idx:
-                    seg = resolve_segments(_model_from_row(params[i]), c.segments)
-                    _call(fn, params, [i], seg, c, dt, n_steps, case.ev, metrics, status, fail_step)
-            else:
-                _call(fn, params, idx, c.segments, c, dt, n_steps, case.ev, metrics, status, fail_step)
+            _call(fn, params, idx, c.segments, c, dt, n_steps, case.ev, metrics, status, fail_step)
     failed_at = np.where((status != kernel.STATUS_OK) & (fail_step >= 0), fail_step * dt, math.nan)
     return _ChunkResult(index, metrics, status.astype(np.int8), failed_at)
 
