@@ -38,7 +38,7 @@ import numpy as np
 from llvmlite import ir as llvm_ir
 from numba import njit, prange, types
 from numba.core.compiler_lock import global_compiler_lock
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 # ---------------------------------------------------------------------------------------------
 # Packed parameter layout. The order is the packing order; names are the dotted paths of
@@ -181,9 +181,7 @@ _SOFTPLUS_CUTOFF = 36.0  # beyond 36 widths the smooth correction is below 1e-15
 
 
 @intrinsic
-def _bits_as_float(typingctx, bits):
-    """Reinterpret an int64 bit pattern as float64 (free: a register move)."""
-
+def _bitcast_to_float(typingctx, bits):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], llvm_ir.DoubleType())
 
@@ -191,13 +189,31 @@ def _bits_as_float(typingctx, bits):
 
 
 @intrinsic
-def _float_as_bits(typingctx, x):
-    """Reinterpret a float64 as its int64 bit pattern."""
-
+def _bitcast_to_int(typingctx, x):
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], llvm_ir.IntType(64))
 
     return types.int64(types.float64), codegen
+
+
+def _bits_as_float(bits):
+    """Reinterpret an int64 bit pattern as float64 (compiled: a register move)."""
+    return float(np.array(bits, dtype=np.int64).view(np.float64))
+
+
+def _float_as_bits(x):
+    """Reinterpret a float64 as its int64 bit pattern (compiled: a register move)."""
+    return int(np.array(x, dtype=np.float64).view(np.int64))
+
+
+@overload(_bits_as_float, inline="always")
+def _bits_as_float_compiled(bits):
+    return lambda bits: _bitcast_to_float(bits)
+
+
+@overload(_float_as_bits, inline="always")
+def _float_as_bits_compiled(x):
+    return lambda x: _bitcast_to_int(x)
 
 
 _LOG2_E = 1.4426950408889634
@@ -878,12 +894,14 @@ def step_status(y):
 
 
 @njit(cache=True)
-def max_stable_dt(c, theta_lo, theta_hi, hand_k, hand_b):
+def max_stable_dt(c, theta_lo, theta_hi, hand_k, hand_b, omega_max):
     """Largest RK4-stable step (lane 0) over the stiffest states a run can reach.
 
     The Jacobian of `loop_rhs` (central differences) at both ends of the angle range, with the
     muscle relaxed and fully activated and the protocol's hand (stiffness, damping) attached;
-    the step keeps every eigenvalue inside RK4's stability region: RK4_STABILITY / max |λ|.
+    and the efficacy equation's own rate, 1/τ_rec + U·(dynamic Ia rate), at the fastest joint
+    velocity `omega_max` the run can see (it is zero at rest, where the Jacobian is taken). The
+    step keeps every rate inside RK4's stability region: RK4_STABILITY / max |λ|.
     """
     fastest = 0.0
     jac = np.empty((N_STATES, N_STATES))
@@ -900,6 +918,8 @@ def max_stable_dt(c, theta_lo, theta_hi, hand_k, hand_b):
                 fm = rhs_vector(c, ym, act, True, theta, hand_k, hand_b, 0.0)
                 jac[:, k] = (fp - fm) / (2.0 * h)
             fastest = max(fastest, np.max(np.abs(np.linalg.eigvals(jac.astype(np.complex128)))))
+        _, dynamic = spindle(c, 0, theta, omega_max)
+        fastest = max(fastest, c[C_INV_RECOVERY] + c[C_DEPRESSION] * dynamic)
     return RK4_STABILITY / fastest
 
 
@@ -1058,7 +1078,7 @@ def integrate_linear_dde(k, tau, dt, n_steps, out):
 #
 # A beat is a maximum of the ankle angle that rises at least `beat_threshold` above the
 # preceding confirmed minimum and is confirmed by a fall of at least `beat_threshold` after it
-# (zig-zag extrema with hysteresis), at least MIN_BEAT_INTERVAL_S after the previous beat. Only
+# (zig-zag extrema with hysteresis), at least MIN_BEAT_INTERVAL_S after the previous maximum. Only
 # extrema after the hold starts count.
 
 DET_MODE = 0  # 0: looking for a minimum, 1: looking for a maximum
@@ -1076,9 +1096,11 @@ DET_PEAK_REFLEX = 11  # peak reflex torque (N·m, resisting dorsiflexion) in the
 DET_STARTED = 12
 FREQ_BEATS = 11  # frequency is measured over the last (up to) 10 beat intervals
 # Clonus beats at 3-12 Hz in every muscle studied (physiology.md §1; jaw ~10 Hz): a maximum less than
-# 1/15 s after the last beat is mechanical ringing of the foot (e.g. on a stiff orthosis), not a beat.
+# 1/15 s after the previous maximum is mechanical ringing of the foot (e.g. on a stiff orthosis),
+# not a beat.
 MIN_BEAT_INTERVAL_S = 1.0 / 15.0
-DET_RING = 13  # times of the last FREQ_BEATS beats, circular by beat number
+DET_T_LAST_MAX = 13  # time of the last confirmed maximum, counted as a beat or not
+DET_RING = 14  # times of the last FREQ_BEATS beats, circular by beat number
 N_DET = DET_RING + FREQ_BEATS
 
 
@@ -1115,7 +1137,8 @@ def detector_update(s, t, theta, reflex_torque, t_stretch, t_hold, t_catch_end, 
             s[DET_EXT] = theta
             s[DET_EXT_T] = t
         elif theta < s[DET_EXT] - threshold:
-            ringing = s[DET_BEATS] > 0.0 and s[DET_EXT_T] - s[DET_T_LAST] < MIN_BEAT_INTERVAL_S
+            ringing = s[DET_T_LAST_MAX] > 0.0 and s[DET_EXT_T] - s[DET_T_LAST_MAX] < MIN_BEAT_INTERVAL_S
+            s[DET_T_LAST_MAX] = s[DET_EXT_T]
             if s[DET_HAVE_MIN] == 1.0 and not ringing:
                 p2p = s[DET_EXT] - s[DET_LAST_MIN]
                 n = s[DET_BEATS] + 1.0

@@ -108,13 +108,24 @@ def checked_steps(duration_s: float, dt_s: float, error: type[Exception] = Simul
     return duration_s, dt_s, n_steps
 
 
+# Fastest joint velocity a run is assumed to reach (rad/s): above any examiner's stretch (≈ 400 °/s
+# "as fast as possible", Banky 2019) and any clonic beat; a protocol's own faster ramp raises it.
+FASTEST_JOINT_VELOCITY_RAD_PER_S = 10.0
+
+
 def max_stable_dt(model: Model, compiled: CompiledProtocol) -> float:
     """Largest RK4-stable step for this model under this protocol: the eigenvalues of the
-    model's own right-hand side at the stiffest states the run can reach (`kernel.max_stable_dt`)."""
+    model's own right-hand side at the stiffest states the run can reach, and the fastest
+    post-activation depression a quick stretch can drive (`kernel.max_stable_dt`)."""
     c, _ = kernel.constants(model.pack())
     lo, hi = compiled.angle_range_rad
+    servo = compiled.segments[:, kernel.SEG_MODE] == kernel.MODE_SERVO
+    ramps = np.abs(compiled.segments[servo, kernel.SEG_A1])
+    omega_max = max(FASTEST_JOINT_VELOCITY_RAD_PER_S, 1.5 * float(ramps.max()) if ramps.size else 0.0)
     return float(
-        kernel.max_stable_dt(c, lo, hi, compiled.added_stiffness_nm_per_rad, compiled.added_damping_nms_per_rad)
+        kernel.max_stable_dt(
+            c, lo, hi, compiled.added_stiffness_nm_per_rad, compiled.added_damping_nms_per_rad, omega_max
+        )
     )
 
 

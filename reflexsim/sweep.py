@@ -119,10 +119,14 @@ DESIGNS = ("grid", "zip", "lhs", "sobol")
 DEFAULT_CHUNK_SIZE = 1024
 _CHECKPOINT_SUFFIX = ".checkpoint"
 
-# Sections that `simulation.max_stable_dt` depends on (tests/test_sweep.py checks that the others do not
-# matter): step limits are computed once per distinct combination of these values.
-_STEP_LIMIT_SECTIONS = ("foot", "joint", "muscle", "orthosis")
-_STEP_LIMIT_COLUMNS = np.array([i for i, p in enumerate(PATHS) if p.split(".")[0] in _STEP_LIMIT_SECTIONS])
+# What `simulation.max_stable_dt` depends on (tests/test_sweep.py checks that the rest does not
+# matter): step limits are computed once per distinct combination of these values. The spindle and
+# the depression enter through the efficacy equation's rate during a fast stretch.
+_STEP_LIMIT_SECTIONS = ("foot", "joint", "muscle", "orthosis", "spindle")
+_STEP_LIMIT_PATHS = ("reflex.depression_per_impulse", "reflex.depression_recovery_s")
+_STEP_LIMIT_COLUMNS = np.array(
+    [i for i, p in enumerate(PATHS) if p.split(".")[0] in _STEP_LIMIT_SECTIONS or p in _STEP_LIMIT_PATHS]
+)
 
 # Output variables: (name, index in the kernel's metric vector, dtype, unit, description).
 _METRICS = (

@@ -8,7 +8,13 @@ import sys
 
 import pytest
 
+from reflexsim import clonus_metrics, simulate, treatments
 from reflexsim.cli import main
+from reflexsim.params import PATHS, describe, format_range
+from reflexsim.presets import preset
+
+_GAIN = describe("reflex.gain")
+GAIN_RANGE = format_range(_GAIN.lo, _GAIN.hi, _GAIN.unit)  # the gain's upper end is a calibration choice
 
 
 def test_clonus_test_json_and_figure(tmp_path, capsys):
@@ -17,7 +23,9 @@ def test_clonus_test_json_and_figure(tmp_path, capsys):
     payload = json.loads(capsys.readouterr().out)
     for key in ("beats", "frequency_hz", "duration_s", "sustained", "scats", "tardieu"):
         assert key in payload
-    assert payload["sustained"] is True and payload["scats"] == 3 and payload["tardieu"] == 4
+    # the command reports the library's grading of the same run (values: see test_physiology.py)
+    expected = clonus_metrics(simulate(preset("severe"))).as_dict()
+    assert {k: payload[k] for k in expected} == expected
     assert figure.stat().st_size > 10_000
     assert payload["figure"] == str(figure)
 
@@ -34,14 +42,20 @@ def test_set_changes_the_run(capsys):
     main(["clonus-test", "--no-plot", "--json", "--duration", "5", "--set", "reflex.gain=1"])
     changed = json.loads(capsys.readouterr().out)
     assert changed["changed"] == {"reflex.gain": 1.0}
-    assert changed["beats"] < base["beats"]
+    assert base["changed"] == {}
+    # the run is the severe preset with that one value changed
+    for payload, model in ((base, preset("severe")), (changed, preset("severe").with_values({"reflex.gain": 1.0}))):
+        expected = clonus_metrics(simulate(model, duration_s=5.0)).as_dict()
+        assert {k: payload[k] for k in expected} == expected
+    assert changed["peak_reflex_torque_nm"] < base["peak_reflex_torque_nm"]  # a lower gain: a smaller reflex
 
 
 def test_params_listing(capsys):
     assert main(["params", "--preset", "mild", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     by_path = {p["path"]: p for p in payload["parameters"]}
-    assert by_path["reflex.gain"]["value"] == pytest.approx(6.0)
+    assert by_path["reflex.gain"]["value"] == preset("mild").reflex.gain
+    assert by_path["reflex.depression_per_impulse"]["value"] == preset("mild").reflex.depression_per_impulse
     assert {"unit", "lo", "hi", "doc", "source", "default"} <= set(by_path["reflex.delay_s"])
     assert main(["params"]) == 0
     text = capsys.readouterr().out
@@ -51,8 +65,8 @@ def test_params_listing(capsys):
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
-        (["--set", "reflex.gain=abc"], "reflex.gain = 'abc' is not a number; valid range [0, 20] (dimensionless)"),
-        (["--set", "reflex.gain=-1"], "reflex.gain = -1 is outside its valid range [0, 20] (dimensionless)"),
+        (["--set", "reflex.gain=abc"], f"reflex.gain = 'abc' is not a number; valid range {GAIN_RANGE}"),
+        (["--set", "reflex.gain=-1"], f"reflex.gain = -1 is outside its valid range {GAIN_RANGE}"),
         (["--set", "reflex.gian=2"], "unknown parameter 'reflex.gian'; did you mean 'reflex.gain'"),
         (["--set", "reflex.gain"], "--set expects PATH=VALUE"),
         (["--duration", "-3"], "--duration = -3 is outside its valid range [0.5, 3600] s"),
@@ -90,7 +104,12 @@ def test_treatment_spellings_from_the_issue(spec, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert payload["treatments"] == [spec]
     assert payload["model"].endswith(spec)
-    assert payload["sustained"] is False  # each of these stops the severe lesion's sustained clonus
+    # the run is the severe preset with the treatment applied (whether it stops the clonus is a
+    # clinical target of the calibration: test_treatments.py)
+    treated = treatments.apply_all(preset("severe"), [spec])
+    assert any(treated.get(path) != preset("severe").get(path) for path in PATHS)
+    expected = clonus_metrics(simulate(treated)).as_dict()
+    assert {k: payload[k] for k in expected} == expected
 
 
 def test_treatments_listing(capsys):
@@ -116,12 +135,26 @@ def test_tardieu_command(capsys):
     assert payload["stretches"][0]["grade"] == 0
 
 
-def test_stability_command(capsys, tmp_path):
+def test_stability_command(capsys):
+    from reflexsim import stability
+
     assert main(["stability", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["stable"] is False and payload["critical_gain"] == pytest.approx(4.82, abs=0.02)
-    assert payload["margin"] == pytest.approx(6.5 / payload["critical_gain"])
-    assert 4.0 < payload["frequency_hz"] < 5.0
+    # the command reports the library's analysis of the severe preset (values: see test_stability.py)
+    model = preset("severe")
+    analysis = stability.analyse(model, payload["hold_torque_nm"])
+    assert payload["stable"] == analysis.stable
+    assert payload["frequency_hz"] == pytest.approx(analysis.frequency_hz, rel=1e-12)
+    # at the reported critical gain the rightmost roots sit on the imaginary axis, at the reported frequency
+    critical = model.with_values({"reflex.gain": payload["critical_gain"]})
+    at_critical = stability.analyse(critical, payload["hold_torque_nm"])
+    assert abs(at_critical.decay_rate_per_s) < 1e-6
+    assert at_critical.frequency_hz == pytest.approx(payload["critical_frequency_hz"], rel=1e-6)
+    assert payload["margin"] == pytest.approx(model.reflex.gain / payload["critical_gain"])
+    assert payload["stable"] == (payload["margin"] < 1.0)  # above the critical gain the hold is unstable
+
+
+def test_stability_boundary_command(tmp_path):
     csv = tmp_path / "hopf.csv"
     figure = tmp_path / "hopf.png"
     assert (

@@ -18,6 +18,7 @@ EXPERIMENTS = [
     "convergence",
     "reflex_loop",
     "stability_map",
+    "system_id",
     "tardieu",
     "treatment_comparison",
     "validate",

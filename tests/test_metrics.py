@@ -54,6 +54,24 @@ def test_beats_only_counted_after_hold():
     assert _detect(t, theta, t_hold=2.0).beats == 0
 
 
+def test_ringing_right_after_a_beat_is_not_a_beat():
+    """A second maximum less than 1/15 s after a beat (the foot ringing, e.g. on a stiff orthosis)
+    is not counted, even when it rises and falls by more than the threshold: a 5 Hz clonus with a
+    1.5 deg ring 30 ms after every beat still has 5 Hz beats of 4 deg peak to peak."""
+    knots_t, knots_v = [0.0], [0.0]
+    for k in range(20):
+        t0 = 0.1 + 0.2 * k
+        knots_t += [t0, t0 + 0.015, t0 + 0.03, t0 + 0.1]  # beat, ring down, ring up (< 1/15 s), trough
+        knots_v += [2.0, 0.5, 2.0, -2.0]
+    t = np.arange(0, 4.2, 5e-4)
+    m = _detect(t, np.radians(np.interp(t, knots_t, knots_v)))
+    assert kernel.MIN_BEAT_INTERVAL_S == 1.0 / 15.0
+    assert m.beats == 20
+    assert m.frequency_hz == pytest.approx(5.0, rel=1e-9)
+    assert m.peak_to_peak_deg == pytest.approx(4.0, rel=1e-9)
+    assert m.duration_s == pytest.approx(0.1 + 0.2 * 19, abs=1e-9)
+
+
 @pytest.mark.parametrize(
     ("beats", "duration", "scats"),
     [(0, 0.0, 0), (2, 1.0, 0), (3, 0.5, 1), (10, 2.99, 1), (10, 3.0, 2), (50, 10.0, 2), (60, 10.01, 3)],

@@ -12,6 +12,8 @@ from reflexsim import Model, ParameterError, kernel
 from reflexsim.params import PATHS, describe, parse_value
 from reflexsim.presets import DESCRIPTIONS, PRESETS, preset
 
+GAIN_MAX = describe("reflex.gain").hi  # the upper end of the gain range is a calibration choice
+
 
 def test_every_parameter_has_unit_range_doc_and_source():
     for info in Model().info():
@@ -43,7 +45,7 @@ def test_with_values_returns_new_validated_copy():
 @pytest.mark.parametrize(
     ("path", "value", "fragment"),
     [
-        ("reflex.gain", -1.0, "reflex.gain = -1 is outside its valid range [0, 20] (dimensionless)"),
+        ("reflex.gain", -1.0, f"reflex.gain = -1 is outside its valid range [0, {GAIN_MAX:g}] (dimensionless)"),
         ("reflex.delay_s", 0.5, "reflex.delay_s = 0.5 is outside its valid range [0.005, 0.15] s"),
         ("muscle.max_force_n", math.nan, "muscle.max_force_n = nan is not finite"),
         ("foot.inertia_kg_m2", math.inf, "foot.inertia_kg_m2 = inf is not finite"),
@@ -87,12 +89,21 @@ def test_presets_are_valid_named_and_within_ranges():
         assert model.name == name
         for info in model.info():
             assert info.lo <= info.value <= info.hi
-    # lesions: more excitable (lower threshold), higher gain, stiffer passive muscle
+    # Lesions, as the presets module documents them: each is more excitable than the healthy ankle
+    # (lower threshold, higher gain), has stiffer passive muscle (x1.5-2.5) and less post-activation
+    # depression; severe is at least as abnormal as mild in each respect. (Only the directions are
+    # checked: the values are being recalibrated for model v2.)
     h, m, s = preset("healthy"), preset("mild"), preset("severe")
     assert h.reflex.gain == 1.0
-    assert h.reflex.threshold_ips > m.reflex.threshold_ips > s.reflex.threshold_ips
-    assert h.reflex.gain < m.reflex.gain <= s.reflex.gain
-    assert h.muscle.passive_scale < m.muscle.passive_scale < s.muscle.passive_scale <= 2.5
+    for lesion in (m, s):
+        assert lesion.reflex.threshold_ips < h.reflex.threshold_ips
+        assert lesion.reflex.gain > h.reflex.gain
+        assert h.muscle.passive_scale < lesion.muscle.passive_scale <= 2.5
+        assert lesion.reflex.depression_per_impulse <= h.reflex.depression_per_impulse
+    assert s.reflex.threshold_ips <= m.reflex.threshold_ips
+    assert s.reflex.gain >= m.reflex.gain
+    assert s.muscle.passive_scale >= m.muscle.passive_scale
+    assert s.reflex.depression_per_impulse <= m.reflex.depression_per_impulse
 
 
 def test_unknown_preset():
@@ -103,23 +114,55 @@ def test_unknown_preset():
 def test_passive_fit_reproduces_riener_edrich_dorsiflexion_term():
     """The triceps passive fibre force is the R&E dorsiflexion-end term refitted to fibre
     length: at the default geometry the two must agree across the range."""
-    model = Model()
-    p = model.pack()
-    d = kernel.derive(p)
+    c, _ = kernel.constants(Model().pack())
     for deg in (-20.0, -10.0, 0.0, 10.0, 20.0):
         theta = math.radians(deg)
-        _, passive = kernel.muscle_force_parts(p, d, theta, 0.0, 0.0)
-        tau = d[kernel.D_TORQUE_PER_FORCE] * passive
+        active, passive = kernel.muscle_forces(c, 0, theta, 0.0, 0.0)
+        assert active == 0.0  # a relaxed muscle pulls with its passive force only
+        tau = c[kernel.C_TORQUE_PER_FORCE] * passive
         expected = math.exp(2.1016 - 0.0843 * (-deg))  # R&E, angle positive in plantarflexion
         assert tau == pytest.approx(expected, rel=2e-3)
 
 
 def test_resting_angle_is_plantarflexed_like_the_relaxed_foot():
-    p = Model().pack()
-    d = kernel.derive(p)
-    theta = kernel.equilibrium_angle(p, d, 0.0)
+    c, _ = kernel.constants(Model().pack())
+    theta = kernel.equilibrium_angle(c, 0, 0.0)
     assert -25.0 < math.degrees(theta) < -10.0
     assert np.isfinite(theta)
+    # it is a rest: the static torques balance there, with the reflex in steady state
+    act = kernel.steady_activation(c, 0, theta)
+    assert abs(kernel.static_torque(c, 0, theta, act)) < 1e-9
+
+
+def test_constants_record_fills_lane_zero_and_flags_the_rare_terms():
+    """`kernel.constants` fills lane 0 of a LOCKSTEP_LANES-wide record; `extras` is set exactly
+    when a lane needs foot gravity or an orthosis stop."""
+    c, extras = kernel.constants(Model().pack())
+    assert c.shape == (kernel.CONST_SIZE,) and not extras
+    assert c[kernel.C_INV_INERTIA] == 1.0 / Model().foot.inertia_kg_m2
+    assert not np.any(c[kernel.C_INV_INERTIA + 1 : kernel.C_INV_INERTIA + kernel.LOCKSTEP_LANES])
+    for changes in ({"foot.gravity_m_per_s2": 9.81}, {"orthosis.stop_angle_rad": 0.1}):
+        assert kernel.constants(Model().with_values(changes).pack())[1], changes
+    # a stop with zero stiffness or at infinity is no stop; gravity with the centre of mass on the axis is none
+    for changes in (
+        {"orthosis.stop_angle_rad": 0.1, "orthosis.stop_stiffness_nm_per_rad": 0.0},
+        {"foot.gravity_m_per_s2": 9.81, "foot.com_distance_m": 0.0},
+    ):
+        assert not kernel.constants(Model().with_values(changes).pack())[1], changes
+
+
+def test_state_layout():
+    assert kernel.N_STATES == len(kernel.STATE_NAMES) == 6
+    names = dict(zip(kernel.STATE_NAMES, range(kernel.N_STATES), strict=True))
+    assert names == {
+        "theta": kernel.Y_THETA,
+        "omega": kernel.Y_OMEGA,
+        "activation": kernel.Y_ACT,
+        "activation_rate": kernel.Y_ACT_RATE,
+        "ce_velocity": kernel.Y_CE_VELOCITY,
+        "efficacy": kernel.Y_EFFICACY,
+    }
+    assert kernel.OUT_COLUMNS == kernel.N_STATES + 2
 
 
 def test_model_doc_lists_every_parameter():

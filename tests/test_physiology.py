@@ -5,6 +5,8 @@ the run red until the marker goes."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -105,5 +107,5 @@ def test_longer_delay_lowers_frequency_and_onset_gain():
     delays = (0.03, 0.04, 0.05, 0.06)
     freqs = [clonus_metrics(simulate(severe.with_values({"reflex.delay_s": d}))).frequency_hz for d in delays]
     onset = [validation.simulated_onset_gain(severe.with_values({"reflex.delay_s": d})) for d in delays]
-    assert all(b < a for a, b in zip(freqs, freqs[1:], strict=False)), freqs
-    assert all(b < a for a, b in zip(onset, onset[1:], strict=False)), onset
+    assert all(b < a for a, b in itertools.pairwise(freqs)), freqs
+    assert all(b < a for a, b in itertools.pairwise(onset)), onset

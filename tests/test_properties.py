@@ -13,12 +13,17 @@ from reflexsim.params import PATHS, describe
 
 PROPERTY_SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
+# Upper-motor-neuron lesions: excitable, stiff, with tone and, in model v2, reduced post-activation
+# depression (Aymard et al. 2000; the lesion presets use 0.012 per impulse). With healthy-level
+# depression the clonic amplitude is held near the 1 deg beat threshold over a wide range of gains,
+# so whether it outlasts a run need not grow with gain.
 lesions = st.fixed_dictionaries(
     {
         "reflex.threshold_ips": st.floats(75.0, 115.0),
         "muscle.passive_scale": st.floats(1.0, 2.5),
         "reflex.tone": st.floats(0.0, 0.03),
         "reflex.delay_s": st.floats(0.02, 0.06),
+        "reflex.depression_per_impulse": st.floats(0.0, 0.03),
     }
 )
 
@@ -33,15 +38,23 @@ def test_zero_gain_never_sustains_oscillation(values, hold):
 
 @PROPERTY_SETTINGS
 @given(values=lesions)
-def test_more_gain_never_shortens_clonus(values):
-    """Over a gain grid, clonus lasts at least as long (still-beating runs count as longest)."""
+def test_more_gain_never_stops_an_ongoing_clonus(values):
+    """Over a gain grid, once the clonus outlasts the run (ongoing), it does so at every higher gain.
+
+    (Model v1 also had the duration to the last beat never fall with gain. In model v2 that is not
+    so near the onset of clonus, where the 'beats' are the few large swings after the release
+    (15-20 deg peak to peak) graded against the 1 deg threshold: with rising gain the clonus
+    frequency rises, so the same beats end a few ms earlier (4 beats ending 0.7225 s after the hold
+    at gain 6, 0.7180 s at gain 8), and a swing can miss the threshold (3 beats at gain 4, 2 at
+    gain 5, 3 at gain 6). The same at dt / 4.)"""
     model = Model().with_values(values)
-    previous = -1.0
+    ongoing_from = None
     for gain in (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         m = clonus_metrics(simulate(model.with_values({"reflex.gain": gain}), duration_s=8.0))
-        duration = math.inf if m.ongoing else m.duration_s
-        assert duration >= previous, (gain, duration, previous)
-        previous = duration
+        if ongoing_from is not None:
+            assert m.ongoing and m.beats >= kernel.MIN_CLONUS_BEATS, (gain, ongoing_from, m)
+        elif m.ongoing:
+            ongoing_from = gain
 
 
 def _uniform_in_range(path: str):
@@ -84,12 +97,12 @@ def test_energy_never_grows_without_reflex(values, hold):
     torque: kinetic plus elastic energy (minus the hold torque's work) can only fall."""
     model = Model().with_values({**values, "reflex.gain": 0.0, "reflex.tone": 0.0})
     result = simulate(model, ClonusTest(hold_torque_nm=hold), duration_s=3.0)
-    p = model.pack()
-    d = kernel.derive(p)
+    c, _ = kernel.constants(model.pack())
     after = result.time_s >= result.events.hold_start_s
+    assert np.all(result.activation == 0.0)  # no drive: the contractile element carries no force
     theta, omega = result.angle_rad[after], result.velocity_rad_per_s[after]
     grid = np.linspace(theta.min() - 1e-3, theta.max() + 1e-3, 4001)
-    elastic = np.array([kernel.static_torque(p, d, th, 0.0) for th in grid]) + hold
+    elastic = np.array([kernel.static_torque(c, 0, th, 0.0) for th in grid]) + hold
     potential = -np.concatenate([[0.0], np.cumsum(0.5 * (elastic[1:] + elastic[:-1]) * np.diff(grid))])
     energy = 0.5 * model.foot.inertia_kg_m2 * omega**2 + np.interp(theta, grid, potential)
     scale = max(np.ptp(energy), 1e-6)

@@ -59,7 +59,10 @@ def test_torque_profile_starts_at_rest_and_follows_samples():
     result = simulate(preset("healthy"), profile, duration_s=3.0)
     assert result.velocity_rad_per_s[0] == 0.0
     assert np.allclose(result.angle_rad[:900], result.angle_rad[0], atol=1e-12)
+    assert np.allclose(result.ce_velocity_per_s[:900], 0.0, atol=1e-12)
+    assert np.all(result.reflex_efficacy[:900] == 1.0)
     assert result.external_torque_nm[-1] == pytest.approx(20.0)
     assert result.angle_deg[-1] > result.angle_deg[0] + 5.0
     assert abs(result.velocity_rad_per_s[-1]) < 1e-3
+    assert abs(result.ce_velocity_per_s[-1]) < 1e-3  # at rest the series elasticity has caught up
     assert clonus_metrics(result).beats < 3

@@ -15,9 +15,10 @@ xr = pytest.importorskip("xarray")
 
 from reflexsim import ClonusTest, Model, ReflexsimError, TorqueProfile, clonus_metrics, kernel, simulate  # noqa: E402
 from reflexsim import treatments as treatments_module  # noqa: E402
+from reflexsim.params import PATHS, describe  # noqa: E402
 from reflexsim.presets import preset  # noqa: E402
 from reflexsim.protocols import BiasTest, TardieuStretch  # noqa: E402
-from reflexsim.simulation import step_limits  # noqa: E402
+from reflexsim.simulation import max_stable_dt  # noqa: E402
 from reflexsim.sweep import (  # noqa: E402
     STATUS,
     SweepError,
@@ -34,6 +35,7 @@ from reflexsim.sweep import (  # noqa: E402
 from reflexsim.sweep_cli import register  # noqa: E402
 
 SEVERE = preset("severe")
+GAIN_MAX = describe("reflex.gain").hi  # the upper end of the gain range is a calibration choice
 SHORT_S = 2.0  # long enough for a few beats; keeps the suite fast
 METRIC_FIELDS = (
     "beats",
@@ -112,7 +114,10 @@ def test_sobol_points_fill_the_box():
         ({"reflex.gain": []}, "reflex.gain: values must be a non-empty"),
         ({"reflex.gain": "4:0:0"}, "'4:0:0' is neither start:stop:num"),
         ({"reflex.gain": "1:2"}, "'1:2' is neither start:stop:num"),
-        ({"reflex.gain": [1.0, 25.0]}, "reflex.gain = 25 is outside its valid range [0, 20] (dimensionless)"),
+        (
+            {"reflex.gain": [1.0, GAIN_MAX + 5]},
+            f"reflex.gain = {GAIN_MAX + 5:g} is outside its valid range [0, {GAIN_MAX:g}] (dimensionless)",
+        ),
         ({"reflex.delay_s": [math.nan]}, "reflex.delay_s = nan is outside its valid range [0.005, 0.15] s"),
         ({"treatment.botox.weeks": [200.0]}, "treatment.botox.weeks = 200 is outside its valid range [0, 104] weeks"),
         ({"treatment.botox.wekes": [1.0]}, "treatment 'botox' has no key 'wekes'; valid keys"),
@@ -143,8 +148,9 @@ def test_bad_designs(make, fragment):
 
 
 def test_random_design_range_outside_valid_range():
-    with pytest.raises(SweepError, match=re.escape("reflex.gain = 30 is outside its valid range [0, 20]")):
-        sweep(SEVERE, latin_hypercube({"reflex.gain": (0, 30)}, samples=4))
+    message = f"reflex.gain = {GAIN_MAX + 10:g} is outside its valid range [0, {GAIN_MAX:g}]"
+    with pytest.raises(SweepError, match=re.escape(message)):
+        sweep(SEVERE, latin_hypercube({"reflex.gain": (0, GAIN_MAX + 10)}, samples=4))
 
 
 def test_treatment_acting_on_a_swept_parameter_is_refused():
@@ -160,11 +166,34 @@ def test_status_table_covers_every_kernel_status():
     assert kernel_codes <= set(STATUS)
 
 
-def test_step_limits_do_not_depend_on_spindle_or_reflex():
-    """The sweep computes step limits once per combination of foot/joint/muscle/orthosis values."""
+def test_step_limits_depend_only_on_the_columns_the_sweep_deduplicates_on():
+    """The sweep computes step limits once per combination of the foot/joint/muscle/orthosis/spindle
+    values and the depression parameters: the rest of the reflex must not matter."""
+    from reflexsim.sweep import _STEP_LIMIT_COLUMNS
+
     compiled = ClonusTest().compile(5e-4)
-    changed = SEVERE.with_values({"reflex.gain": 9.0, "reflex.delay_s": 0.1, "spindle.fusimotor_scale": 2.5})
-    assert step_limits(changed, compiled) == step_limits(SEVERE, compiled)
+    others = [p for i, p in enumerate(PATHS) if i not in set(_STEP_LIMIT_COLUMNS.tolist())]
+    assert set(others) == {
+        "reflex.gain",
+        "reflex.delay_s",
+        "reflex.threshold_ips",
+        "reflex.tone",
+        "reflex.drive_per_ips",
+        "reflex.recruitment_width_ips",
+    }
+    changed = SEVERE.with_values(
+        {
+            "reflex.gain": 9.0,
+            "reflex.delay_s": 0.1,
+            "reflex.tone": 0.3,
+            "reflex.threshold_ips": 10.0,
+            "reflex.drive_per_ips": 0.04,
+            "reflex.recruitment_width_ips": 40.0,
+        }
+    )
+    assert max_stable_dt(changed, compiled) == max_stable_dt(SEVERE, compiled)
+    fast_depression = SEVERE.with_values({"reflex.depression_per_impulse": 1.0, "spindle.velocity_gain_ips": 30.0})
+    assert max_stable_dt(fast_depression, compiled) < max_stable_dt(SEVERE, compiled)
 
 
 EXACT_POINTS = [
@@ -196,8 +225,8 @@ def test_exact_kernel_equals_simulate_and_clonus_metrics_bit_for_bit(exact_zip):
 
 def test_lockstep_kernel_agrees_with_exact(exact_zip):
     """Same grades and beat counts; frequency and duration to 1e-9; amplitudes to 1e-12 (relative).
-    The points include an orthosis stop (the stop variant of the kernel) and foot gravity (which the
-    lockstep kernel hands to the exact one)."""
+    The points include an orthosis stop and foot gravity, so their block of lanes runs the kernel's
+    variant with the rare terms (`_lockstep_step_full`)."""
     keys = [k for k in exact_zip.coords if k != "point"]
     design = zipped({k: exact_zip[k].values for k in keys})
     fast = sweep(SEVERE, design, duration_s=SHORT_S)
@@ -213,7 +242,7 @@ def assert_lockstep_close(fast, exact):
 
 
 def test_lockstep_agrees_with_exact_on_a_gain_delay_grid():
-    spec = {"reflex.gain": np.linspace(0.0, 8.0, 6), "reflex.delay_s": np.linspace(0.01, 0.08, 6)}
+    spec = {"reflex.gain": np.linspace(0.0, 20.0, 6), "reflex.delay_s": np.linspace(0.01, 0.08, 6)}
     fast = sweep(SEVERE, spec, duration_s=SHORT_S)
     exact = sweep(SEVERE, spec, duration_s=SHORT_S, kernel_name="exact")
     assert_lockstep_close(fast, exact)
@@ -221,27 +250,32 @@ def test_lockstep_agrees_with_exact_on_a_gain_delay_grid():
 
 
 def test_failing_points_get_a_status_and_nan_metrics_never_an_exception():
-    # dt = 4 ms: a 5 ms loop delay is shorter than 2 steps, the severe lesion's clonic activation
-    # is beyond the step's RK4 limit, and a very stiff orthosis stop is beyond it from the start.
+    # dt = 4 ms: a 5 ms loop delay is shorter than 2 steps (also when the point is too stiff as well:
+    # the delay is checked first, as in simulate), a very stiff orthosis stop is beyond the step's RK4
+    # limit from the start, and a foot without triceps force is pushed past 90 deg by the hold torque.
+    # (The step bound covers the fully active muscle, so no run stops in flight for its step any more.)
+    force, passive = SEVERE.muscle.max_force_n, SEVERE.muscle.passive_force_at_optimal_n
     ds = sweep(
         SEVERE.with_values({"muscle.electromechanical_delay_s": 0.0, "orthosis.stop_stiffness_nm_per_rad": 2e4}),
         zipped(
             {
-                "reflex.delay_s": [0.005, 0.04, 0.04, 0.04],
-                "reflex.gain": [1.0, 0.0, 6.5, 0.0],
-                "orthosis.stop_angle_rad": [math.inf, math.inf, math.inf, 0.1],
+                "reflex.delay_s": [0.005, 0.04, 0.04, 0.04, 0.005],
+                "orthosis.stop_angle_rad": [math.inf, math.inf, 0.1, math.inf, 0.1],
+                "muscle.max_force_n": [force, force, force, 0.0, force],
+                "muscle.passive_force_at_optimal_n": [passive, passive, passive, 0.0, passive],
             }
         ),
         duration_s=2.0,
         dt_s=4e-3,
     )
     names = [STATUS[int(s)][0] for s in ds.status.values]
-    assert names == ["delay_too_short", "ok", "step_too_large", "step_too_stiff"]
+    assert names == ["delay_too_short", "ok", "step_too_stiff", "out_of_range", "delay_too_short"]
     for i, name in enumerate(names):
         values = [float(ds[m][i]) for m in METRIC_FIELDS]
         assert all(math.isnan(v) for v in values) == (name != "ok"), name
-    assert float(ds.failed_at_s[2]) > 0 and math.isnan(float(ds.failed_at_s[1]))
-    assert summary(ds) == "4 points: 1 ok, 3 failed (1 step_too_large, 1 delay_too_short, 1 step_too_stiff)"
+    assert float(ds.failed_at_s[3]) > 0
+    assert all(math.isnan(float(ds.failed_at_s[i])) for i in (0, 1, 2, 4))  # not run, or did not fail
+    assert summary(ds) == "5 points: 1 ok, 4 failed (1 out_of_range, 2 delay_too_short, 1 step_too_stiff)"
 
 
 # --------------------------------------------------------------------------------------------- treatments, protocol
@@ -273,9 +307,15 @@ def test_treatment_keys_with_a_monkeypatched_registry(monkeypatch):
     )
     monkeypatch.setattr(treatments_module, "TREATMENTS", {**treatments_module.TREATMENTS, "weakness": fake})
     ds = sweep(SEVERE, {"treatment.weakness.fraction": [0.0, 0.5]}, duration_s=SHORT_S)
-    weak = sweep(treatments_module.apply(SEVERE, "weakness", fraction=0.5), {"reflex.gain": [6.5]}, duration_s=SHORT_S)
-    assert float(ds.beats[1]) == float(weak.beats[0])
-    assert float(ds.peak_reflex_torque_nm[1]) < float(ds.peak_reflex_torque_nm[0])
+    weakened = treatments_module.apply(SEVERE, "weakness", fraction=0.5)
+    weak = sweep(weakened, {"reflex.gain": [SEVERE.reflex.gain]}, duration_s=SHORT_S)
+    untreated = sweep(SEVERE, {"reflex.gain": [SEVERE.reflex.gain]}, duration_s=SHORT_S)
+    for name in METRIC_FIELDS:
+        assert same(float(ds[name][1]), float(weak[name][0])), name
+        assert same(float(ds[name][0]), float(untreated[name][0])), name
+    # the treatment did act (half the force changes the catch; in model v2 not always downwards: the
+    # weaker muscle lets the hold torque stretch it further in the catch window)
+    assert float(ds.peak_reflex_torque_nm[1]) != float(ds.peak_reflex_torque_nm[0])
 
 
 def test_protocol_keys_sweep_the_clonus_test():
@@ -289,7 +329,7 @@ def test_protocol_keys_sweep_the_clonus_test():
 @pytest.mark.parametrize(
     "protocol",
     [
-        TardieuStretch(velocity_deg_per_s=400.0, extra_pressure_nm=20.0),  # static hold: resolved per point
+        TardieuStretch(velocity_deg_per_s=400.0),
         BiasTest(bias_torque_nm=30.0),  # starts at rest under the load's initial torque
         TorqueProfile(time_s=(0.0, 0.2, 0.25, 2.0), torque_nm=(0.0, 0.0, 30.0, 30.0), hold_start_s=0.25),
     ],
@@ -429,7 +469,10 @@ def test_cli_sweep_from_a_toml_file(tmp_path, capsys):
         ('colour = "red"\n', "unknown key 'colour'; valid keys: preset, set"),
         ('param = "reflex.gain"\n', "'param' must be a table"),
         ('design = "lhs"\n[param]\n"reflex.gain" = "0:4"\n', "a lhs design needs --samples N"),
-        ('[param]\n"reflex.gain" = "0:40:3"\n', "reflex.gain = 40 is outside its valid range [0, 20]"),
+        (
+            f'[param]\n"reflex.gain" = "0:{2 * GAIN_MAX:g}:3"\n',
+            f"reflex.gain = {2 * GAIN_MAX:g} is outside its valid range [0, {GAIN_MAX:g}]",
+        ),
     ],
 )
 def test_cli_bad_config_is_one_clear_line(tmp_path, capsys, text, fragment):
