@@ -1,7 +1,8 @@
 """Speed of one clonus test, against two reference implementations measured in the same run.
 
-    python benchmarks/bench_simulate.py            # needs jitcdde + sympy for the jitcdde row
-    python benchmarks/bench_simulate.py --quick    # shorter (for CI smoke runs)
+    python benchmarks/bench_simulate.py                   # needs jitcdde + sympy for the jitcdde row
+    python benchmarks/bench_simulate.py --quick           # shorter (for CI smoke runs)
+    python benchmarks/bench_simulate.py --baseline main   # also: main vs this checkout, side by side
 
 Prints: numba compile time (cold, and loading from cache), warm time of a 10 s clonus test on
 the severe preset at the default step (kernel alone, and `simulate` with its derived signals),
@@ -29,10 +30,12 @@ from pathlib import Path
 import numpy as np
 
 import reflexsim as rs
-from reflexsim import kernel
 from reflexsim.reference import solve_reference
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import baseline  # noqa: E402  (benchmarks/baseline.py)
+
 MODEL = rs.preset("severe")
 PROTOCOL = rs.ClonusTest()
 DT = rs.DEFAULT_DT_S
@@ -71,26 +74,55 @@ def angle_error(angle: np.ndarray, reference: np.ndarray) -> float:
     return math.degrees(float(np.max(np.abs(angle[: n + 1] - reference[: n + 1]))))
 
 
+def _last_line(text: str) -> str:
+    return text.strip().splitlines()[-1] if text.strip() else "(no message)"
+
+
+def compare_with_baseline(rev: str, duration: float, rounds: int, repeats: int) -> None:
+    """One clonus test on `rev`'s package and this checkout's, side by side (interleaved rounds,
+    each the best of `repeats` calls)."""
+    print(f"\n--baseline {rev}: {duration:g} s clonus test, severe preset, dt = {DT * 1e3:g} ms, one core")
+    with baseline.workers(rev) as sides:
+        for label, worker in sides.items():
+            seconds = worker.call("warm_simulate", duration_s=duration)["seconds"]
+            info = worker.info
+            print(
+                f"  {label:<8}: severe gain {info['severe_gain']:g}; {info['states']} states; "
+                f"compiled or loaded and run once in {seconds:.1f} s"
+            )
+        runs = baseline.interleaved(sides, rounds, "simulate_times", duration_s=duration, repeats=repeats)
+    names = {"kernel": "bare kernel call", "simulate": "simulate", "simulate_metrics": "simulate + clonus_metrics"}
+    baseline.print_table(
+        f"one {duration:g} s clonus test: baseline {rev} vs current",
+        f"ms per test, each round the best of {repeats} calls",
+        [(names[k], *([1e3 * r[k] for r in runs[side]] for side in ("baseline", "current"))) for k in names],
+        higher_is_better=False,
+    )
+    for label in ("baseline", "current"):
+        r = runs[label][-1]
+        print(f"  {label:<8} run: {r['beats']:.0f} beats, final angle {r['final_angle_deg']:.2f} deg")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 3 s runs")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also time git revision REV (e.g. main) and this checkout side by side",
+    )
     args = parser.parse_args()
     duration = 3.0 if args.quick else 10.0
     repeats = 5 if args.quick else 20
 
     print(f"reflexsim {rs.__version__}: severe preset, clonus test, {duration:g} s at dt = {DT * 1e3:g} ms")
+    if args.baseline:
+        compare_with_baseline(args.baseline, duration, rounds=5 if args.quick else 10, repeats=repeats // 4)
+        print()
     cold, cached = compile_times()
     print(f"compile + first run: cold {cold:.1f} s, from cache {cached:.2f} s")
 
-    compiled = PROTOCOL.compile(DT)
-    p = MODEL.pack()
-    n = round(duration / DT)
-    out = np.empty((n + 1, kernel.OUT_COLUMNS))
-
-    def kernel_only():
-        kernel.integrate(p, compiled.segments, compiled.samples, compiled.theta_start_rad, DT, n, 1.0, out)
-
-    t_kernel = best_of(kernel_only, repeats)
+    t_kernel = best_of(baseline.kernel_call(MODEL, PROTOCOL, duration, DT), repeats)
     t_sim = best_of(lambda: rs.clonus_metrics(rs.simulate(MODEL, PROTOCOL, duration_s=duration)), repeats)
     print(f"numba kernel: {t_kernel * 1e3:.2f} ms; simulate + signals + metrics: {t_sim * 1e3:.2f} ms")
 
@@ -124,24 +156,28 @@ def main() -> None:
             f"grid_dt_s={DT}, rtol={rtol}, atol={rtol * 1e-2}); print(time.perf_counter()-t)"
         )
         env = dict(os.environ, NUMBA_DISABLE_JIT="1")
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-        rows.append(("scipy LSODA (pure-Python RHS)", float(out.stdout), err, f"rtol {rtol:g}"))
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        if out.returncode == 0:
+            rows.append(("scipy LSODA (pure-Python RHS)", float(out.stdout), err, f"rtol {rtol:g}"))
+        else:
+            print(f"scipy pure-Python RHS row skipped: NUMBA_DISABLE_JIT=1 failed: {_last_line(out.stderr)}")
 
     try:
-        sys.path.insert(0, str(HERE))
-        import jitcdde_model
+        import jitcdde_model  # benchmarks/jitcdde_model.py
     except ImportError as exc:  # pragma: no cover - optional
         print(f"jitcdde row skipped ({exc}); pip install jitcdde sympy")
     else:
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
-        dde = jitcdde_model.build(MODEL, PROTOCOL)
+        dde = jitcdde_model.build(MODEL)
         t_compile = time.perf_counter() - t0
         for rtol in (1e-5, 1e-6, 1e-7, 1e-8, 1e-9):
             _, angle = jitcdde_model.run(dde, MODEL, PROTOCOL, duration_s=ERROR_WINDOW_S, grid_dt_s=DT, rtol=rtol)
             err = angle_error(angle, fine)
             if err <= err_numba:
                 break
+        else:
+            print(f"jitcdde: no tolerance down to 1e-9 is as accurate as numba (error {err:.1e} deg at 1e-9)")
         t_jit = best_of(
             lambda: jitcdde_model.run(dde, MODEL, PROTOCOL, duration_s=duration, grid_dt_s=DT, rtol=rtol), repeats // 2
         )

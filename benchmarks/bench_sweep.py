@@ -1,8 +1,11 @@
 """Sweep speed: a 64 x 64 gain x delay grid of 5 s clonus tests (severe lesion, default step),
 with the compiled sweep kernels, jitcdde and scipy measured in the same run.
 
-    python benchmarks/bench_sweep.py            # about 2 minutes (needs jitcdde for its row)
-    python benchmarks/bench_sweep.py --quick    # 16 x 16 grid, fewer reference runs
+    python benchmarks/bench_sweep.py                    # several minutes (needs jitcdde for its row)
+    python benchmarks/bench_sweep.py --quick            # 16 x 16 grid, fewer reference runs
+    python benchmarks/bench_sweep.py --baseline main    # also: main vs this checkout, side by side
+
+The grid: gain = severe gain x linspace(0, 2, n), delay linspace(10, 80 ms, n) (`baseline.grid_spec`).
 
 Prints: simulations per second for the lockstep kernel on one thread, on all cores (numba
 prange) and on a Dask LocalCluster (one worker process per core); the exact kernel for
@@ -11,11 +14,21 @@ comparison; jitcdde (gain and delay as control parameters, compiled once) and sc
 loosest tolerance whose angle error is no larger than reflexsim's at its default step, scaled to
 all cores as if perfectly parallel; the ratios; and the lockstep kernel's floating-point rate
 against the machine's arithmetic peak.
+
+With ``--baseline REV`` (e.g. ``main``) it first checks REV out into a temporary git worktree and
+runs the same lockstep sweep of the n x n grid against REV's package and this checkout's, each in
+a worker process of its own, interleaved (A B A B ..., best of the rounds), on one thread and on
+all cores, and prints them side by side with the ratio current/baseline, what each grid produced
+(run status, fraction of points with clonus) and the FLOP count of each lockstep step. Each
+revision uses its own 'severe' preset and the gain axis scaled to that preset's gain (the presets'
+gains differ between revisions), with the same delay axis. The worktree is removed at the end,
+also after an error or Ctrl-C. See `baseline.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import re
@@ -33,6 +46,9 @@ from reflexsim.reference import solve_reference
 from reflexsim.sweep import dask_client, sweep
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import baseline  # noqa: E402  (benchmarks/baseline.py)
+
 MODEL = rs.preset("severe")
 PROTOCOL = rs.ClonusTest()
 DT = rs.DEFAULT_DT_S
@@ -41,7 +57,7 @@ ERROR_WINDOW_S = 3.0
 
 
 def grid_spec(n: int) -> dict[str, np.ndarray]:
-    return {"reflex.gain": np.linspace(0.0, 4.0, n), "reflex.delay_s": np.linspace(0.01, 0.08, n)}
+    return baseline.grid_spec(MODEL, n)
 
 
 def timed_sweep(spec, **options) -> tuple[float, object]:
@@ -74,39 +90,65 @@ def cpu_description() -> tuple[str, float, bool]:
     return (name.group(1) if name else "unknown CPU"), (float(mhz.group(1)) if mhz else math.nan), has512
 
 
-FLOP_COUNT = """
-import llvmlite.binding as ll, re
+FLOP_COUNT = r"""
+import json, re
+import llvmlite.binding as ll
 from reflexsim import kernel as K
 ll.set_option("", f"-force-vector-interleave={K.LOCKSTEP_INTERLEAVE}")
 t = K.types
+# (work, hand = (servo, slope, stiffness, damping), x0, xh, x1 = stage inputs (torque, angle), dt)
 sig = (t.float64[::1], t.Tuple((t.boolean, t.float64, t.float64, t.float64)),
        t.UniTuple(t.float64, 2), t.UniTuple(t.float64, 2), t.UniTuple(t.float64, 2), t.float64)
-K._lockstep_step_free.compile(sig)
-asm = K._lockstep_step_free.inspect_asm(sig)
-flops = 0
-for line in asm.splitlines():
-    m = re.match(r"\\s*(v\\w+pd)\\s.*zmm", line)
+step = getattr(K, "_lockstep_step_lean", None) or K._lockstep_step_free  # the latter before model v2
+step.compile(sig)
+lines = step.inspect_asm(sig).splitlines()
+first = next(i for i, l in enumerate(lines) if re.match(r"_ZN\d+reflexsim.*_lockstep_step_\w+:", l))
+last = next(i for i in range(first, len(lines)) if lines[i].startswith(".Lfunc_end"))
+body = lines[first:last]
+width = {"zmm": 8, "ymm": 4, "xmm": 2}
+flops = fma = scalar = 0
+bits = 0
+for line in body:
+    m = re.match(r"\s*(v(fn?m(?:add|sub)\w*|add|sub|mul|div|sqrt|min|max)(pd|sd))\s+(.*)", line)
     if not m:
         continue
-    op = m.group(1)
-    if re.match(r"vf(n?)m(add|sub)", op):
-        flops += 2 * 8
-    elif re.match(r"v(add|sub|mul|div|sqrt|min|max)pd", op):
-        flops += 8
-print(flops / K.LOCKSTEP_LANES)
+    op, kind, args = m.group(1), m.group(3), m.group(4)
+    reg = next((r for r in width if r in args), "xmm")
+    lanes = width[reg] if kind == "pd" else 1
+    scalar += kind == "sd"
+    bits = max(bits, 64 * lanes)
+    is_fma = op.startswith("vf")
+    fma += is_fma
+    flops += lanes * (2 if is_fma else 1)
+# the lane loop: `add $stride, %r` ... `cmp $limit, %r`; straight-line code covers all lanes once
+per_iter = K.LOCKSTEP_LANES
+for i, line in enumerate(body):
+    a = re.match(r"\s*addq\s+\$(\d+),\s+%(\w+)", line)
+    if a:
+        for nxt in body[i + 1 : i + 4]:
+            c = re.match(r"\s*cmpq\s+\$(\d+),\s+%" + a.group(2) + r"\b", nxt)
+            if c and int(c.group(1)) % int(a.group(1)) == 0:
+                per_iter = K.LOCKSTEP_LANES * int(a.group(1)) // int(c.group(1))
+print(json.dumps({"function": step.__name__, "flops_per_lane": flops / per_iter, "vector_bits": bits,
+                  "fma": fma, "scalar_ops": scalar, "lanes_per_iteration": per_iter}))
 """
 
 
-def flops_per_lane_step() -> float:
+def flop_count(root: Path | None = None) -> dict:
     """Floating-point operations of one RK4 step + excitation of one lane, counted in the compiled
-    vector loop (FMA = 2; compares, blends, conversions and loads not counted). Compiled afresh in
-    a subprocess with an empty numba cache, because cached code cannot be disassembled."""
+    vector loop of the lockstep step (FMA = 2; compares, blends, conversions and loads not
+    counted), with the vector width it uses and its count of scalar arithmetic instructions.
+    Compiled afresh in a subprocess with an empty numba cache (cached code cannot be
+    disassembled), against the package at `root` (default: this checkout)."""
     import tempfile
 
+    root = HERE.parent if root is None else root
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        proc = subprocess.run([sys.executable, "-c", FLOP_COUNT], env=env, capture_output=True, text=True, check=True)
-    return float(proc.stdout.split()[-1])
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(root))
+        proc = subprocess.run(
+            [sys.executable, "-c", FLOP_COUNT], env=env, capture_output=True, text=True, check=True, cwd=root
+        )
+    return json.loads(proc.stdout.splitlines()[-1])
 
 
 def angle_error(angle: np.ndarray, reference: np.ndarray) -> float:
@@ -117,12 +159,11 @@ def angle_error(angle: np.ndarray, reference: np.ndarray) -> float:
 def load_jitcdde():
     """The jitcdde sweep module and its integrator compiled once (None, None without jitcdde)."""
     try:
-        sys.path.insert(0, str(HERE))
-        import jitcdde_model
+        import jitcdde_model  # benchmarks/jitcdde_model.py
     except ImportError:
         return None, None
     t0 = time.perf_counter()
-    dde = jitcdde_model.build(MODEL, PROTOCOL, max_delay_s=0.08)
+    dde = jitcdde_model.build(MODEL, max_delay_s=baseline.DELAY_RANGE_S[1])
     print(
         f"  jitcdde: module compiled once in {time.perf_counter() - t0:.1f} s (gain and delay are control parameters)"
     )
@@ -184,14 +225,64 @@ def reference_rates(points: np.ndarray, jit, dde, rtol_scipy: float | None, rtol
         fewer = [f"{float(g)!r},{float(d)!r}" for g, d in points[: max(1, len(models) // 8)]]
         env = dict(os.environ, NUMBA_DISABLE_JIT="1")
         argv = [sys.executable, "-c", PURE_PYTHON_SCIPY, str(rtol_scipy), str(DURATION_S), *fewer]
-        out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
-        rates["scipy, pure-Python RHS"] = float(out.stdout)
+        out = subprocess.run(argv, env=env, capture_output=True, text=True)
+        if out.returncode == 0:
+            rates["scipy, pure-Python RHS"] = float(out.stdout)
+        else:
+            error = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "(no message)"
+            print(f"  scipy pure-Python RHS row skipped: NUMBA_DISABLE_JIT=1 failed: {error}")
     return rates
+
+
+def compare_with_baseline(rev: str, n: int, rounds: int, cores: int) -> dict:
+    """The lockstep sweep of the n x n grid on `rev`'s package and this checkout's, side by side
+    (one thread and all cores, interleaved rounds); returns this checkout's FLOP count."""
+    print(f"\n--baseline {rev}: lockstep sweep of the {n} x {n} grid, {DURATION_S:g} s tests, dt = {DT * 1e3:g} ms")
+    with baseline.workers(rev) as sides:
+        for label, worker in sides.items():
+            seconds = worker.call("warm_sweep")["seconds"]
+            info = worker.info
+            print(
+                f"  {label:<8}: severe gain {info['severe_gain']:g} -> gain axis 0..{2 * info['severe_gain']:g}; "
+                f"{info['states']} states; kernels compiled or loaded in {seconds:.1f} s"
+            )
+        one = baseline.interleaved(sides, rounds, "sweep_grid", n=n, threads=1)
+        many = baseline.interleaved(sides, rounds, "sweep_grid", n=n, threads=cores)
+        flops = {label: flop_count(worker.root) for label, worker in sides.items()}
+    rows = [("lockstep, 1 thread", one), (f"lockstep, {cores} threads", many)]
+    baseline.print_table(
+        f"lockstep sweep, {n} x {n} grid: baseline {rev} vs current",
+        "sims/s",
+        [
+            (name, *([r["points"] / r["seconds"] for r in runs[side]] for side in ("baseline", "current")))
+            for name, runs in rows
+        ],
+        higher_is_better=True,
+    )
+    b, c = flops["baseline"], flops["current"]
+    print(
+        f"  {'flops per lane and step':<28} {b['flops_per_lane']:>10,.0f} {c['flops_per_lane']:>10,.0f}   "
+        f"{'':>17} {c['flops_per_lane'] / b['flops_per_lane']:>6.3f}   (counted in each step's vector loop)"
+    )
+    for label, f in flops.items():
+        print(
+            f"  {label:<8} {f['function']}: {f['vector_bits']}-bit vectors, {f['lanes_per_iteration']} lanes "
+            f"per loop iteration, {f['fma']} FMA, {f['scalar_ops']} scalar arithmetic instructions"
+        )
+    for label in ("baseline", "current"):
+        r = many[label][-1]
+        print(f"  {label:<8} grid: run status {r['status']} (0 = ok); {100 * r['clonus']:.0f} % of points with clonus")
+    return flops["current"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="16 x 16 grid and fewer reference runs")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also measure the lockstep sweep of git revision REV (e.g. main) and this checkout side by side",
+    )
     args = parser.parse_args()
     n = 16 if args.quick else 64
     spec = grid_spec(n)
@@ -201,7 +292,16 @@ def main() -> None:
     print(
         f"reflexsim {rs.__version__}: {n} x {n} gain x delay grid, {DURATION_S:g} s clonus tests, dt = {DT * 1e3:g} ms"
     )
+    print(
+        f"gain = {MODEL.reflex.gain:g} (severe) x linspace(0, 2, {n}), delay = linspace"
+        f"({baseline.DELAY_RANGE_S[0] * 1e3:g}, {baseline.DELAY_RANGE_S[1] * 1e3:g} ms, {n})"
+    )
     print(f"machine: {cpu}, {cores} cores, {mhz:.0f} MHz nominal, AVX-512 + FMA: {'yes' if has512 else 'no'}")
+
+    flops = None
+    if args.baseline:
+        flops = compare_with_baseline(args.baseline, n, 5 if args.quick else 3, cores)
+        print()
 
     t0 = time.perf_counter()
     warm_up()
@@ -225,7 +325,10 @@ def main() -> None:
         dask_rate = points / best_of(lambda: timed_sweep(spec, client=client, chunk_size=256), 2)
 
     print("\nreflexsim sweep kernels (metrics computed in the kernel):")
-    print(f"  lockstep, 1 thread        {serial:>9,.0f} sims/s   (best of repeated runs throughout)")
+    print(
+        f"  lockstep, 1 thread        {serial:>9,.0f} sims/s   "
+        f"({n_serial} x {n_serial} grid; best of repeated runs throughout)"
+    )
     print(
         f"  lockstep, {cores} threads       {all_cores:>9,.0f} sims/s   "
         f"({points:,} points in {points / all_cores:.2f} s)"
@@ -255,21 +358,28 @@ def main() -> None:
             f"  {name:<23} {rate:>6.1f} sims/s on one core -> {scaled:>6.1f} on {cores} cores; "
             f"reflexsim lockstep is {all_cores / scaled:,.0f}x faster"
         )
-    if "jitcdde" not in rates:
+    if jit is None:
         print("  jitcdde row skipped: pip install jitcdde sympy")
+    elif "jitcdde" not in rates:
+        print("  jitcdde row skipped: no tolerance down to 1e-9 is as accurate as reflexsim (see jitcdde_model.py)")
 
-    flops = flops_per_lane_step()
+    flops = flops or flop_count()
+    lanes = flops["vector_bits"] // 64
     peak = cores * mhz * 1e6 * (32 if has512 else 16)  # 2 FMA pipes x (8 or 4) float64 lanes x 2 flops
     steps = round(DURATION_S / DT)
-    achieved = flops * steps * all_cores
+    achieved = flops["flops_per_lane"] * steps * all_cores
     print("\narithmetic:")
-    print(f"  {flops:.0f} flops per simulation step in the lockstep kernel's vector loop (FMA = 2)")
+    print(
+        f"  {flops['flops_per_lane']:.0f} flops per simulation step in the lockstep kernel's vector loop (FMA = 2); "
+        f"{flops['vector_bits']}-bit vectors ({lanes} lanes), {flops['fma']} FMA"
+    )
     print(
         f"  {achieved / 1e9:.1f} GFLOP/s achieved vs a peak of {peak / 1e9:.0f} GFLOP/s "
         f"({cores} cores x {mhz / 1e3:.2f} GHz x {32 if has512 else 16} flops/cycle): {100 * achieved / peak:.0f} %"
     )
     print("  (peak assumes 2 fused multiply-add units of 512 bits per core at the nominal clock; reads of the")
-    print("   delay line, the beat detector and the status checks are scalar code outside the count)")
+    print("   delay line, the beat detector and the status checks are scalar code outside the count; without")
+    print("   FMA and with 256-bit vectors (LLVM's choice on some AVX-512 CPUs) the reachable rate is a quarter)")
 
 
 if __name__ == "__main__":
