@@ -164,6 +164,7 @@ ANGLE_LIMIT_RAD = 0.5 * math.pi  # beyond +-90 deg the foot has left any physica
 # |lambda| * dt bound for classic RK4 (its stability region reaches 2.78 on the negative real
 # axis and 2.83 on the imaginary axis); kept below both with a margin.
 RK4_STABILITY = 2.5
+DEPRESSION_PER_STEP = 1.0  # largest (depression rate × step) that keeps the efficacy resolved
 
 # Smoothing widths that keep the right-hand side smooth, far below anything physiological:
 # saturation of the pool drive (fraction of full recruitment), the floor of the Ia rate and
@@ -331,9 +332,41 @@ def vcos(x):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def vpow(x, e):
-    """x**e for a positive normal x, vectorisable."""
-    return vexp(e * vlog(x))
+def vpow1p(x, e):
+    """(1 + x)**e - 1 for x >= 0, vectorisable; exactly 0 at x = 0."""
+    return vexp(e * vlog(1.0 + x)) - 1.0
+
+
+# The elementary functions the physical laws call, in two implementations chosen at compile time
+# by `lanes`: the C maths library for one simulation at a time (`run`: short dependency chains),
+# the vectorisable polynomials above across lockstep lanes (libm calls would stop LLVM from
+# vectorising). Both are within 2 ulp, so the two paths agree to ~1e-15 (tests/test_paths_agree.py).
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _exp(x, lanes):
+    return vexp(x) if lanes else math.exp(x)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _cos(x, lanes):
+    return vcos(x) if lanes else math.cos(x)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _pow1p(x, e, lanes):
+    """(1 + x)**e - 1, exactly 0 at x = 0."""
+    return vpow1p(x, e) if lanes else math.expm1(e * math.log1p(x))
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def _softplus(z, width, inv_width, lanes):
+    """Smooth max(z, 0) with transition width `width`; exact to machine precision far away."""
+    if lanes:
+        return vsoftplus(z, width, inv_width)
+    a = abs(z) * inv_width
+    z_pos = max(z, 0.0)
+    return z_pos if a > _SOFTPLUS_CUTOFF else z_pos + width * math.log1p(math.exp(-a))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,10 +408,10 @@ LOCKSTEP_LANES = 32  # simulations per block: 4 interleaved vectors of 8 float64
     C_FIBRE_M_PER_RAD,
     C_LOPT,
     C_IA_BASE,
-    C_IA_VGAIN,
+    C_IA_VGAIN_LIN,
     C_IA_VEXP,
     C_IA_VLIN,
-    C_IA_VLIN_POW,
+    C_IA_INV_VLIN,
     C_FUSIMOTOR,
     C_IA_LGAIN,
     C_THRESHOLD,
@@ -436,10 +469,10 @@ def fill_constants(c, i, p):
     c[C_FIBRE_M_PER_RAD + i] = fibre_m_per_rad
     c[C_LOPT + i] = p[P_LOPT]
     c[C_IA_BASE + i] = p[P_IA_BASE]
-    c[C_IA_VGAIN + i] = p[P_IA_VGAIN] / _V_REF_M_PER_S ** p[P_IA_VEXP]
+    c[C_IA_VGAIN_LIN + i] = p[P_IA_VGAIN] * (p[P_IA_VLIN] / _V_REF_M_PER_S) ** p[P_IA_VEXP]  # k (v_lin / 1 mm/s)^e
     c[C_IA_VEXP + i] = p[P_IA_VEXP]
     c[C_IA_VLIN + i] = p[P_IA_VLIN]
-    c[C_IA_VLIN_POW + i] = vpow(p[P_IA_VLIN], p[P_IA_VEXP])  # as `spindle` computes it: zero response at rest
+    c[C_IA_INV_VLIN + i] = 1.0 / p[P_IA_VLIN]
     c[C_FUSIMOTOR + i] = p[P_FUSIMOTOR]
     c[C_IA_LGAIN + i] = p[P_IA_LGAIN]
     c[C_THRESHOLD + i] = p[P_THRESHOLD]
@@ -474,10 +507,10 @@ def fibre_length(c, i, theta):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def force_length(c, i, lam):
+def force_length(c, i, lam, lanes):
     """Active force-length factor (Gaussian, Thelen 2003), 1 at optimal fibre length."""
     z = (lam - 1.0) * c[C_INV_FL_WIDTH + i]
-    return vexp(-z * z)
+    return _exp(-z * z, lanes)
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
@@ -497,12 +530,12 @@ def force_velocity(c, i, x):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def muscle_forces(c, i, theta, act, ce_velocity):
+def muscle_forces(c, i, theta, act, ce_velocity, lanes):
     """Triceps surae fibre force in N as (active a·F_max·f_l·f_v, passive fibre force)."""
     lam = fibre_length(c, i, theta)
     f_v = force_velocity(c, i, ce_velocity * c[C_INV_VMAX + i])
-    active = act * c[C_FMAX + i] * force_length(c, i, lam) * f_v
-    passive = c[C_PASSIVE_AT_OPT + i] * vexp(c[C_PE_EXP + i] * (lam - 1.0))
+    active = act * c[C_FMAX + i] * force_length(c, i, lam, lanes) * f_v
+    passive = c[C_PASSIVE_AT_OPT + i] * _exp(c[C_PE_EXP + i] * (lam - 1.0), lanes)
     return active, passive
 
 
@@ -521,16 +554,16 @@ def ce_velocity_rate(c, i, omega, ce_velocity):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def joint_torque(c, i, theta, omega, extras):
+def joint_torque(c, i, theta, omega, extras, lanes):
     """Passive torque of the non-triceps tissues (Riener & Edrich plantarflexion end and offset),
     joint damping and the orthosis' spring and damper; with `extras`, also foot gravity and the
     orthosis' dorsiflexion stop (zero in lanes without them), whose stiffness builds up linearly
     over `stop_width_rad` past the stop angle."""
-    tau = c[C_PF_END_TORQUE + i] * vexp(-c[C_PF_END_RATE + i] * theta) + c[C_OFFSET_TORQUE + i]
+    tau = c[C_PF_END_TORQUE + i] * _exp(-c[C_PF_END_RATE + i] * theta, lanes) + c[C_OFFSET_TORQUE + i]
     tau -= c[C_JOINT_DAMPING + i] * omega
     tau -= c[C_AFO_K + i] * (theta - c[C_AFO_NEUTRAL + i]) + c[C_AFO_B + i] * omega
     if extras:
-        tau -= c[C_GRAVITY_TORQUE + i] * vcos(theta)
+        tau -= c[C_GRAVITY_TORQUE + i] * _cos(theta, lanes)
         # the stop's resistance builds up over its width (C1: quadratic, then linear); none before it
         width = c[C_STOP_WIDTH + i]
         z = theta - c[C_STOP_ANGLE + i]
@@ -541,56 +574,80 @@ def joint_torque(c, i, theta, omega, extras):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def spindle(c, i, theta, omega):
-    """Ia firing rate (imp/s) and its dynamic part above the static rate (imp/s, >= 0).
-
-    rate = baseline + fusimotor·(dynamic + length_gain·stretch), floored smoothly at 0, where
-    dynamic = ±velocity_gain·((|v| + v_lin)^e − v_lin^e) in mm/s: Prochazka & Gorassini's power
-    law of fibre velocity v for fast stretches, linear for |v| << v_lin (the spindle's small-signal
-    linear range), and the mirror image for shortening, which silences the ending once the rate
-    reaches 0. The dynamic discharge drives post-activation depression.
-    """
+def spindle_dynamic(c, i, omega, lanes):
+    """The Ia's dynamic response (imp/s) to the fibre velocity v = (dλ/dθ)·l_opt·omega:
+    ±fusimotor·k·((|v| + v_lin)^e − v_lin^e) in mm/s — Prochazka & Gorassini's power law for fast
+    stretches, linear for |v| << v_lin (the small-signal linear range), the mirror image for
+    shortening. Written as k·v_lin^e·((1 + |v|/v_lin)^e − 1): exactly 0 at rest."""
     v = c[C_FIBRE_M_PER_RAD + i] * omega
-    e = c[C_IA_VEXP + i]
-    magnitude = c[C_IA_VGAIN + i] * (vpow(abs(v) + c[C_IA_VLIN + i], e) - c[C_IA_VLIN_POW + i])
-    fus = c[C_FUSIMOTOR + i]
-    dynamic = fus * (magnitude if v >= 0.0 else -magnitude)
-    stretch = (fibre_length(c, i, theta) - 1.0) * c[C_LOPT + i]
-    raw = c[C_IA_BASE + i] + dynamic + fus * c[C_IA_LGAIN + i] * stretch
-    rate = vsoftplus(raw, _RATE_FLOOR_WIDTH_IPS, 1.0 / _RATE_FLOOR_WIDTH_IPS)
-    d = dynamic if dynamic > 0.0 else 0.0
-    return rate, d * d / (d + _DYNAMIC_ONSET_IPS)  # smooth (C1) onset at 0
+    magnitude = (
+        c[C_FUSIMOTOR + i] * c[C_IA_VGAIN_LIN + i] * _pow1p(abs(v) * c[C_IA_INV_VLIN + i], c[C_IA_VEXP + i], lanes)
+    )
+    return magnitude if v >= 0.0 else -magnitude
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def pool_output(c, i, rate, efficacy):
+def depression_drive(dynamic):
+    """The dynamic Ia discharge that drives post-activation depression (imp/s): the positive part
+    of the dynamic response, with a smooth (C1) onset at 0."""
+    d = dynamic if dynamic > 0.0 else 0.0
+    return d * d / (d + _DYNAMIC_ONSET_IPS)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def spindle(c, i, theta, omega, lanes):
+    """Ia firing rate (imp/s) and its depression drive (`depression_drive`, imp/s >= 0).
+
+    rate = baseline + dynamic (`spindle_dynamic`) + fusimotor·length_gain·stretch, floored smoothly
+    at 0 (the ending falls silent during fast shortening).
+    """
+    dynamic = spindle_dynamic(c, i, omega, lanes)
+    stretch = (fibre_length(c, i, theta) - 1.0) * c[C_LOPT + i]
+    raw = c[C_IA_BASE + i] + dynamic + c[C_FUSIMOTOR + i] * c[C_IA_LGAIN + i] * stretch
+    rate = _softplus(raw, _RATE_FLOOR_WIDTH_IPS, 1.0 / _RATE_FLOOR_WIDTH_IPS, lanes)
+    return rate, depression_drive(dynamic)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def pool_output(c, i, rate, efficacy, lanes):
     """Motoneuron-pool excitation (0..1): tone + gain·drive·efficacy·(Ia rate above threshold),
     recruited smoothly over `recruitment_width_ips` and saturating at full recruitment."""
-    above = vsoftplus(rate - c[C_THRESHOLD + i], c[C_RECRUIT_WIDTH + i], c[C_INV_RECRUIT_WIDTH + i])
+    above = _softplus(rate - c[C_THRESHOLD + i], c[C_RECRUIT_WIDTH + i], c[C_INV_RECRUIT_WIDTH + i], lanes)
     drive = c[C_TONE + i] + c[C_GAIN_DRIVE + i] * efficacy * above
-    return 1.0 - vsoftplus(1.0 - drive, SATURATION_WIDTH, 1.0 / SATURATION_WIDTH)
+    return 1.0 - _softplus(1.0 - drive, SATURATION_WIDTH, 1.0 / SATURATION_WIDTH, lanes)
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def efficacy_rate(c, i, efficacy, dynamic):
+def efficacy_rate(c, i, efficacy, drive):
     """d(efficacy)/dt: post-activation depression of Ia–motoneuron transmission. Each dynamic Ia
-    impulse removes a fraction `depression_per_impulse` of the remaining efficacy; it recovers
-    exponentially with `depression_recovery_s` (Crone & Nielsen 1989; Hultborn et al. 1996)."""
-    return (1.0 - efficacy) * c[C_INV_RECOVERY + i] - c[C_DEPRESSION + i] * efficacy * dynamic
+    impulse (`drive`, imp/s) removes a fraction `depression_per_impulse` of the remaining efficacy;
+    it recovers exponentially with `depression_recovery_s` (Crone & Nielsen 1989; Hultborn 1996)."""
+    return (1.0 - efficacy) * c[C_INV_RECOVERY + i] - c[C_DEPRESSION + i] * efficacy * drive
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def excitation(c, i, theta, omega, efficacy):
+def advance_efficacy(c, i, efficacy, drive0, drive1, dt, lanes):
+    """Efficacy one step later: the exact solution of `efficacy_rate` with the drive at its mean
+    over the step (trapezoid: second order). Efficacy enters the loop only through the pool's
+    output at step points, so it is advanced between RK4 steps, not inside them: this saves the
+    spindle's power law at every stage and is stable for any depression rate."""
+    rate = c[C_INV_RECOVERY + i] + c[C_DEPRESSION + i] * 0.5 * (drive0 + drive1)
+    settled = c[C_INV_RECOVERY + i] / rate
+    return settled + (efficacy - settled) * _exp(-rate * dt, lanes)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def excitation(c, i, theta, omega, efficacy, lanes):
     """Pool excitation and the Ia rate it comes from, at one state (what goes into the delay line)."""
-    rate, _ = spindle(c, i, theta, omega)
-    return pool_output(c, i, rate, efficacy), rate
+    rate, _ = spindle(c, i, theta, omega, lanes)
+    return pool_output(c, i, rate, efficacy, lanes), rate
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def net_torque(c, i, theta, omega, act, ce_velocity, extras):
+def net_torque(c, i, theta, omega, act, ce_velocity, extras, lanes):
     """Muscle plus joint torque on the foot (everything but the protocol's torque), N·m."""
-    active, passive = muscle_forces(c, i, theta, act, ce_velocity)
-    return -c[C_TORQUE_PER_FORCE + i] * (active + passive) + joint_torque(c, i, theta, omega, extras)
+    active, passive = muscle_forces(c, i, theta, act, ce_velocity, lanes)
+    return -c[C_TORQUE_PER_FORCE + i] * (active + passive) + joint_torque(c, i, theta, omega, extras, lanes)
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
@@ -607,22 +664,32 @@ def protocol_torque(c, i, hand, stage, theta, omega):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def loop_rhs(c, i, hand, stage, y, u_delayed, extras):
-    """Time derivatives of the state y, with u_delayed the pool excitation one loop delay plus
-    the electromechanical delay ago. The twitch is a critically damped second-order filter whose
-    impulse response peaks at `contraction_time_s`."""
-    theta, omega, act, act_rate, ce_velocity, efficacy = y
-    tau = net_torque(c, i, theta, omega, act, ce_velocity, extras) + protocol_torque(c, i, hand, stage, theta, omega)
+def loop_rhs(c, i, hand, stage, y, u_delayed, extras, lanes):
+    """Time derivatives of the state y that RK4 integrates, with u_delayed the pool excitation one
+    loop delay plus the electromechanical delay ago; the efficacy entry is 0 (it is advanced at
+    step points by `advance_efficacy`; `full_rhs` gives its rate too). The twitch is a critically
+    damped second-order filter whose impulse response peaks at `contraction_time_s`."""
+    theta, omega, act, act_rate, ce_velocity, _ = y
+    tau = net_torque(c, i, theta, omega, act, ce_velocity, extras, lanes)
+    tau += protocol_torque(c, i, hand, stage, theta, omega)
     act_acc = (u_delayed - act - 2.0 * c[C_TWITCH + i] * act_rate) * c[C_INV_TWITCH2 + i]
-    _, dynamic = spindle(c, i, theta, omega)
     return (
         omega,
         tau * c[C_INV_INERTIA + i],
         act_rate,
         act_acc,
         ce_velocity_rate(c, i, omega, ce_velocity),
-        efficacy_rate(c, i, efficacy, dynamic),
+        0.0,
     )
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def full_rhs(c, i, hand, stage, y, u_delayed, extras, lanes):
+    """The whole vector field: `loop_rhs` with the efficacy's rate (`efficacy_rate`) filled in,
+    for the linearisation and the independent reference solver."""
+    d = loop_rhs(c, i, hand, stage, y, u_delayed, extras, lanes)
+    drive = depression_drive(spindle_dynamic(c, i, y[Y_OMEGA], lanes))
+    return (d[0], d[1], d[2], d[3], d[4], efficacy_rate(c, i, y[Y_EFFICACY], drive))
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
@@ -632,14 +699,14 @@ def _axpy(y, h, k):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def rk4_step(c, i, hand, x0, xh, x1, y, u0, uh, u1, dt, extras):
+def rk4_step(c, i, hand, x0, xh, x1, y, u0, uh, u1, dt, extras, lanes):
     """Classic RK4 from t to t + dt. x0, xh, x1 are the protocol's stage inputs and u0, uh, u1
     the delayed drive at the stage times t, t + dt/2, t + dt."""
     h = 0.5 * dt
-    a = loop_rhs(c, i, hand, x0, y, u0, extras)
-    b = loop_rhs(c, i, hand, xh, _axpy(y, h, a), uh, extras)
-    d = loop_rhs(c, i, hand, xh, _axpy(y, h, b), uh, extras)
-    e = loop_rhs(c, i, hand, x1, _axpy(y, dt, d), u1, extras)
+    a = loop_rhs(c, i, hand, x0, y, u0, extras, lanes)
+    b = loop_rhs(c, i, hand, xh, _axpy(y, h, a), uh, extras, lanes)
+    d = loop_rhs(c, i, hand, xh, _axpy(y, h, b), uh, extras, lanes)
+    e = loop_rhs(c, i, hand, x1, _axpy(y, dt, d), u1, extras, lanes)
     s = dt / 6.0
     return (
         y[0] + s * (a[0] + 2.0 * b[0] + 2.0 * d[0] + e[0]),
@@ -651,13 +718,24 @@ def rk4_step(c, i, hand, x0, xh, x1, y, u0, uh, u1, dt, extras):
     )
 
 
+@njit(cache=True, forceinline=True, error_model="numpy")
+def finish_step(c, i, y, drive, dt, lanes):
+    """After an RK4 step to state y: the efficacy advanced over the step (`advance_efficacy`, with
+    the depression drive at the step's start and end), and the pool excitation and Ia rate at the
+    new state. Returns (state, excitation, Ia rate, drive at the new state)."""
+    rate, drive_new = spindle(c, i, y[Y_THETA], y[Y_OMEGA], lanes)
+    efficacy = advance_efficacy(c, i, y[Y_EFFICACY], drive, drive_new, dt, lanes)
+    state = (y[0], y[1], y[2], y[3], y[4], efficacy)
+    return state, pool_output(c, i, rate, efficacy, lanes), rate, drive_new
+
+
 @njit(cache=True)
 def rhs_vector(c, y, u_delayed, servo, ref, hand_k, hand_b, ext):
-    """`loop_rhs` at lane 0 for array arguments (linearisation, reference solver, step bound).
+    """`full_rhs` at lane 0 for array arguments (linearisation, step bound).
     The protocol acts as a servo (hand at `ref` with stiffness and damping) or a torque `ext`."""
     out = np.empty(N_STATES)
     state = (y[0], y[1], y[2], y[3], y[4], y[5])
-    d = loop_rhs(c, 0, (servo, 0.0, hand_k, hand_b), (ext, ref), state, u_delayed, True)
+    d = full_rhs(c, 0, (servo, 0.0, hand_k, hand_b), (ext, ref), state, u_delayed, True, False)
     for k in range(N_STATES):
         out[k] = d[k]
     return out
@@ -666,7 +744,7 @@ def rhs_vector(c, y, u_delayed, servo, ref, hand_k, hand_b, ext):
 @njit(cache=True)
 def excitation_vector(c, y):
     """`excitation` at lane 0 for a state array: (pool excitation, Ia rate)."""
-    return excitation(c, 0, y[0], y[1], y[5])
+    return excitation(c, 0, y[0], y[1], y[5], False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -821,15 +899,15 @@ def read_stages(buf, k, taps, history):
 @njit(cache=True)
 def static_torque(c, i, theta, activation):
     """Net muscle and joint torque on the foot at rest (no motion), without the protocol's."""
-    return net_torque(c, i, theta, 0.0, activation, 0.0, True)
+    return net_torque(c, i, theta, 0.0, activation, 0.0, True, False)
 
 
 @njit(cache=True)
 def steady_activation(c, i, theta):
     """Activation in steady state at rest at angle theta (the twitch filter has unit DC gain;
     at rest there is no dynamic Ia discharge, so no post-activation depression)."""
-    rate, _ = spindle(c, i, theta, 0.0)
-    return pool_output(c, i, rate, 1.0)
+    rate, _ = spindle(c, i, theta, 0.0, False)
+    return pool_output(c, i, rate, 1.0, False)
 
 
 @njit(cache=True)
@@ -895,13 +973,14 @@ def step_status(y):
 
 @njit(cache=True)
 def max_stable_dt(c, theta_lo, theta_hi, hand_k, hand_b, omega_max):
-    """Largest RK4-stable step (lane 0) over the stiffest states a run can reach.
+    """Largest usable step (lane 0) over the stiffest states a run can reach.
 
-    The Jacobian of `loop_rhs` (central differences) at both ends of the angle range, with the
-    muscle relaxed and fully activated and the protocol's hand (stiffness, damping) attached;
-    and the efficacy equation's own rate, 1/τ_rec + U·(dynamic Ia rate), at the fastest joint
-    velocity `omega_max` the run can see (it is zero at rest, where the Jacobian is taken). The
-    step keeps every rate inside RK4's stability region: RK4_STABILITY / max |λ|.
+    The Jacobian of the vector field (central differences) at both ends of the angle range, with
+    the muscle relaxed and fully activated and the protocol's hand (stiffness, damping) attached:
+    the step keeps every eigenvalue inside RK4's stability region, RK4_STABILITY / max |λ|. The
+    efficacy, advanced exactly between steps (`advance_efficacy`), is stable at any step but must
+    be resolved: at the fastest joint velocity `omega_max` its rate times the step may not exceed
+    DEPRESSION_PER_STEP.
     """
     fastest = 0.0
     jac = np.empty((N_STATES, N_STATES))
@@ -918,9 +997,9 @@ def max_stable_dt(c, theta_lo, theta_hi, hand_k, hand_b, omega_max):
                 fm = rhs_vector(c, ym, act, True, theta, hand_k, hand_b, 0.0)
                 jac[:, k] = (fp - fm) / (2.0 * h)
             fastest = max(fastest, np.max(np.abs(np.linalg.eigvals(jac.astype(np.complex128)))))
-        _, dynamic = spindle(c, 0, theta, omega_max)
-        fastest = max(fastest, c[C_INV_RECOVERY] + c[C_DEPRESSION] * dynamic)
-    return RK4_STABILITY / fastest
+    drive = depression_drive(spindle_dynamic(c, 0, omega_max, False))
+    depression_rate = c[C_INV_RECOVERY] + c[C_DEPRESSION] * drive
+    return min(RK4_STABILITY / fastest, DEPRESSION_PER_STEP / depression_rate)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -949,7 +1028,7 @@ def delay_steps(p, dt):
 @njit(cache=True, inline="always")
 def active_torque(c, i, y):
     """Active muscle torque (N·m, plantarflexing < 0) at state y."""
-    active, _ = muscle_forces(c, i, y[Y_THETA], y[Y_ACT], y[Y_CE_VELOCITY])
+    active, _ = muscle_forces(c, i, y[Y_THETA], y[Y_ACT], y[Y_CE_VELOCITY], False)
     return -c[C_TORQUE_PER_FORCE + i] * active
 
 
@@ -975,7 +1054,8 @@ def run(p, seg, samples, theta_start, dt, n_steps, ev, out, m):
         for j in range(N_STATES):
             out[0, j] = y[j]
         out[0, O_U] = u_init
-        out[0, O_RATE] = excitation(c, 0, y[Y_THETA], 0.0, 1.0)[1]
+        out[0, O_RATE] = excitation(c, 0, y[Y_THETA], 0.0, 1.0, False)[1]
+    drive = 0.0  # no dynamic Ia discharge at rest
     det = detector_new()
     active0 = active_torque(c, 0, y)
     t_stretch, t_hold, t_catch_end, threshold = 0.0, 0.0, 0.0, 0.0
@@ -989,14 +1069,14 @@ def run(p, seg, samples, theta_start, dt, n_steps, ev, out, m):
         i_seg, row = current_row(seg, k, i_seg, row, dt)
         hand, x0, xh, x1 = protocol_inputs(samples, row, k * dt, dt)
         u0, uh, u1 = read_stages(buf, k, taps, u_init)
-        y = rk4_step(c, 0, hand, x0, xh, x1, y, u0, uh, u1, dt, extras)
+        y = rk4_step(c, 0, hand, x0, xh, x1, y, u0, uh, u1, dt, extras, False)
+        y, u, rate, drive = finish_step(c, 0, y, drive, dt, False)
         if record:
             for j in range(N_STATES):
                 out[k + 1, j] = y[j]
         status = step_status(y)
         if status != STATUS_OK:
             return status, k + 1, c[C_HOLD]
-        u, rate = excitation(c, 0, y[Y_THETA], y[Y_OMEGA], y[Y_EFFICACY])
         buf[(k + 1) & mask] = u
         if record:
             out[k + 1, O_U] = u
@@ -1049,11 +1129,11 @@ def signals(p, seg, samples, dt, hold, out, delay_s, sig):
             + w2 * out[min(max(j + 1, 0), n - 1), O_U]
             + w3 * out[min(max(j + 2, 0), n - 1), O_U]
         )
-        active, passive = muscle_forces(c, 0, theta, out[k, Y_ACT], out[k, Y_CE_VELOCITY])
+        active, passive = muscle_forces(c, 0, theta, out[k, Y_ACT], out[k, Y_CE_VELOCITY], False)
         sig[k, SIG_MUSCLE_FORCE] = active + passive
         sig[k, SIG_ACTIVE_TORQUE] = -c[C_TORQUE_PER_FORCE] * active
         sig[k, SIG_MUSCLE_PASSIVE_TORQUE] = -c[C_TORQUE_PER_FORCE] * passive
-        sig[k, SIG_JOINT_TORQUE] = joint_torque(c, 0, theta, omega, True)
+        sig[k, SIG_JOINT_TORQUE] = joint_torque(c, 0, theta, omega, True, False)
         sig[k, SIG_EXTERNAL_TORQUE] = protocol_torque(c, 0, hand, x0, theta, omega)
 
 
@@ -1280,12 +1360,13 @@ W_U0 = W_Y + N_STATES * LOCKSTEP_LANES  # delayed drive at the three RK4 stage t
 W_UH = W_U0 + LOCKSTEP_LANES
 W_U1 = W_UH + LOCKSTEP_LANES
 W_U_NEW = W_U1 + LOCKSTEP_LANES  # pool excitation at the new state (goes into the delay line)
-W_SIZE = W_U_NEW + LOCKSTEP_LANES
+W_DRIVE = W_U_NEW + LOCKSTEP_LANES  # depression drive at the lane's current state
+W_SIZE = W_DRIVE + LOCKSTEP_LANES
 
 
 @njit(cache=True, inline="always", error_model="numpy")
 def _lockstep_lanes(work, hand, x0, xh, x1, dt, extras):
-    """One `rk4_step` of every lane, then each lane's new pool excitation (`excitation`)."""
+    """One `rk4_step` and `finish_step` of every lane: new state, efficacy and pool excitation."""
     for i in range(LOCKSTEP_LANES):
         y = (
             work[W_Y + i],
@@ -1295,15 +1376,16 @@ def _lockstep_lanes(work, hand, x0, xh, x1, dt, extras):
             work[W_Y + 4 * LOCKSTEP_LANES + i],
             work[W_Y + 5 * LOCKSTEP_LANES + i],
         )
-        y = rk4_step(work, i, hand, x0, xh, x1, y, work[W_U0 + i], work[W_UH + i], work[W_U1 + i], dt, extras)
+        y = rk4_step(work, i, hand, x0, xh, x1, y, work[W_U0 + i], work[W_UH + i], work[W_U1 + i], dt, extras, True)
+        y, u, _, drive = finish_step(work, i, y, work[W_DRIVE + i], dt, True)
         work[W_Y + i] = y[0]
         work[W_Y + LOCKSTEP_LANES + i] = y[1]
         work[W_Y + 2 * LOCKSTEP_LANES + i] = y[2]
         work[W_Y + 3 * LOCKSTEP_LANES + i] = y[3]
         work[W_Y + 4 * LOCKSTEP_LANES + i] = y[4]
         work[W_Y + 5 * LOCKSTEP_LANES + i] = y[5]
-        u, _ = excitation(work, i, y[0], y[1], y[5])
         work[W_U_NEW + i] = u
+        work[W_DRIVE + i] = drive
 
 
 @njit(cache=True, error_model="numpy")

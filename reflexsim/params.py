@@ -341,7 +341,7 @@ class Reflex(Validated):
         0.12,
         "1",
         0.0,
-        1.0,
+        0.5,
         "post-activation (homosynaptic) depression: fraction of the remaining Ia–motoneuron "
         "transmission lost per dynamic Ia impulse; large in healthy subjects, reduced in spasticity",
         "Crone & Nielsen 1989, Exp Brain Res 78:28; Hultborn et al. 1996, Exp Brain Res 108:450; "

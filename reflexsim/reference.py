@@ -80,7 +80,7 @@ def solve_reference(
 
         def f(t, state, row=row, hand=hand):
             stage = kernel.stage_inputs(samples, row, t)  # (torque, reference angle) at t
-            return kernel.loop_rhs(c, 0, hand, stage, tuple(state), u_at(t - delay), True)
+            return kernel.full_rhs(c, 0, hand, stage, tuple(state), u_at(t - delay), True, False)
 
         sol = solve_ivp(f, (t_a, t_b), y, method=method, rtol=rtol, atol=atol, dense_output=True)
         if not sol.success:

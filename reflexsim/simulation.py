@@ -114,9 +114,9 @@ FASTEST_JOINT_VELOCITY_RAD_PER_S = 10.0
 
 
 def max_stable_dt(model: Model, compiled: CompiledProtocol) -> float:
-    """Largest RK4-stable step for this model under this protocol: the eigenvalues of the
-    model's own right-hand side at the stiffest states the run can reach, and the fastest
-    post-activation depression a quick stretch can drive (`kernel.max_stable_dt`)."""
+    """Largest usable step for this model under this protocol: the eigenvalues of the model's own
+    vector field at the stiffest states the run can reach, and the fastest post-activation
+    depression a quick stretch can drive (`kernel.max_stable_dt`)."""
     c, _ = kernel.constants(model.pack())
     lo, hi = compiled.angle_range_rad
     servo = compiled.segments[:, kernel.SEG_MODE] == kernel.MODE_SERVO
@@ -164,7 +164,8 @@ def simulate(
     if dt_s > dt_limit:
         raise SimulationError(
             f"dt_s = {dt_s:g} s is too large for the stiffness of this model and protocol (passive tissues, "
-            f"fully active muscle, orthosis and examiner's hand): RK4 needs dt_s <= {dt_limit:.3g} s"
+            f"fully active muscle, orthosis and examiner's hand) or its fastest post-activation depression: "
+            f"use dt_s <= {dt_limit:.3g} s"
         )
 
     p = model.pack()

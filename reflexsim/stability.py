@@ -292,7 +292,7 @@ def _differences(
         return kernel.rhs_vector(c, x, u, False, 0.0, 0.0, 0.0, tau)
 
     def rate(theta: float, omega: float) -> float:
-        return kernel.spindle(c, 0, theta, omega)[0]
+        return kernel.spindle(c, 0, theta, omega, False)[0]
 
     a0 = np.empty((N_STATES, N_STATES))
     for k in range(N_STATES):
@@ -302,10 +302,10 @@ def _differences(
     b = _central(lambda u: f(x0, u), u0, rel)  # u in [0, 1] enters linearly
     theta0, eff0 = x0[_TH], x0[_EFF]
     rate0 = rate(theta0, 0.0)
-    dpool_drate = _central(lambda r: kernel.pool_output(c, 0, r, eff0), rate0, rel * rate_scale)
+    dpool_drate = _central(lambda r: kernel.pool_output(c, 0, r, eff0, False), rate0, rel * rate_scale)
     drate_dtheta = _central(lambda th: rate(th, 0.0), theta0, rel * scales[_TH])
     drate_domega = _central(lambda w: rate(theta0, w), 0.0, rel * scales[_OM])
-    dpool_deff = _central(lambda q: kernel.pool_output(c, 0, rate0, q), eff0, rel * scales[_EFF])
+    dpool_deff = _central(lambda q: kernel.pool_output(c, 0, rate0, q, False), eff0, rel * scales[_EFF])
     fb = np.zeros(N_STATES)
     fb[_TH] = dpool_drate * drate_dtheta
     fb[_OM] = dpool_drate * drate_domega
@@ -318,7 +318,7 @@ def _check_excitation_structure(c: np.ndarray, op: OperatingPoint, scales: np.nd
     value at the operating point, and no dependence on the states it leaves out."""
     x0 = op.state
     u0, _ = kernel.excitation_vector(c, x0)
-    composed = kernel.pool_output(c, 0, kernel.spindle(c, 0, x0[_TH], x0[_OM])[0], x0[_EFF])
+    composed = kernel.pool_output(c, 0, kernel.spindle(c, 0, x0[_TH], x0[_OM], False)[0], x0[_EFF], False)
     moved = []
     for k in (_ACT, _ACT_RATE, _CE):
         x = x0.copy()

@@ -121,7 +121,7 @@ _CHECKPOINT_SUFFIX = ".checkpoint"
 
 # What `simulation.max_stable_dt` depends on (tests/test_sweep.py checks that the rest does not
 # matter): step limits are computed once per distinct combination of these values. The spindle and
-# the depression enter through the efficacy equation's rate during a fast stretch.
+# the depression enter through the fastest post-activation depression a quick stretch drives.
 _STEP_LIMIT_SECTIONS = ("foot", "joint", "muscle", "orthosis", "spindle")
 _STEP_LIMIT_PATHS = ("reflex.depression_per_impulse", "reflex.depression_recovery_s")
 _STEP_LIMIT_COLUMNS = np.array(

@@ -144,7 +144,7 @@ def test_step_too_large_for_active_muscle_is_refused_with_a_step_that_works():
     with pytest.raises(SimulationError) as err:
         simulate(model, dt_s=too_large)
     msg = str(err.value)
-    assert "too large for the stiffness" in msg and "fully active muscle" in msg and "RK4 needs dt_s <=" in msg
+    assert "too large for the stiffness" in msg and "fully active muscle" in msg and "use dt_s <=" in msg
     suggested = float(msg.rsplit("<=", 1)[1].split()[0])
     assert suggested == pytest.approx(limit, rel=1e-2) and suggested < too_large
     result = simulate(model, duration_s=2.0, dt_s=0.99 * suggested)
@@ -241,7 +241,7 @@ FAST_DEPRESSION = {
     "spindle.velocity_gain_ips": 30.0,
     "spindle.velocity_exponent": 1.0,
     "spindle.fusimotor_scale": 3.0,
-    "reflex.depression_per_impulse": 1.0,
+    "reflex.depression_per_impulse": 0.5,
     "reflex.gain": 12.0,
     "reflex.threshold_ips": 92.0,
     "reflex.tone": 0.01,

@@ -395,7 +395,7 @@ def test_internal_smoothing_widths_do_not_act_at_the_operating_point(name):
     assert 1.0 - op.excitation > cutoff * kernel.SATURATION_WIDTH  # saturation at full recruitment
     # no motion at the hold: the dynamic discharge and its slope are zero, so efficacy is decoupled
     c, _ = kernel.constants(preset(name).pack())
-    _, dyn_plus = kernel.spindle(c, 0, op.angle_rad, 1e-9)
+    _, dyn_plus = kernel.spindle(c, 0, op.angle_rad, 1e-9, False)
     assert dyn_plus < 1e-12
 
 

@@ -172,8 +172,8 @@ def test_step_limits_depend_only_on_the_columns_the_sweep_deduplicates_on():
     from reflexsim.sweep import _STEP_LIMIT_COLUMNS
 
     compiled = ClonusTest().compile(5e-4)
-    others = [p for i, p in enumerate(PATHS) if i not in set(_STEP_LIMIT_COLUMNS.tolist())]
-    assert set(others) == {
+    others = {p for i, p in enumerate(PATHS) if i not in set(_STEP_LIMIT_COLUMNS.tolist())}
+    assert others == {
         "reflex.gain",
         "reflex.delay_s",
         "reflex.threshold_ips",
@@ -192,8 +192,8 @@ def test_step_limits_depend_only_on_the_columns_the_sweep_deduplicates_on():
         }
     )
     assert max_stable_dt(changed, compiled) == max_stable_dt(SEVERE, compiled)
-    fast_depression = SEVERE.with_values({"reflex.depression_per_impulse": 1.0, "spindle.velocity_gain_ips": 30.0})
-    assert max_stable_dt(fast_depression, compiled) < max_stable_dt(SEVERE, compiled)
+    fast = SEVERE.with_values({"reflex.depression_per_impulse": 0.5, "spindle.velocity_gain_ips": 30.0})
+    assert max_stable_dt(fast, compiled) < max_stable_dt(SEVERE, compiled)
 
 
 EXACT_POINTS = [

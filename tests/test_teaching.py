@@ -32,16 +32,20 @@ def test_explorer_starts_on_the_preset(explorer):
 def test_slider_callbacks_change_the_plotted_data_and_the_numbers(explorer):
     before = explorer.angle_line.get_ydata().copy()
     before_text = explorer.text.get_text()
-    explorer.sliders["gain"].set_val(2.0)
-    assert explorer.model().reflex.gain == 2.0
+    from reflexsim import stability
+    from reflexsim.presets import preset
+
+    explorer.sliders["gain"].set_val(1.0)
+    assert explorer.model().reflex.gain == 1.0
     assert not np.allclose(explorer.angle_line.get_ydata(), before)
     assert explorer.text.get_text() != before_text and "beats" in explorer.text.get_text()
-    assert "margin gain/critical = 2/4.82" in explorer.text.get_text()  # the stability margin
+    critical = stability.critical_gain(explorer.model()).gain
+    assert f"margin gain/critical = 1/{critical:.2f}" in explorer.text.get_text()  # the stability margin
     assert explorer.metrics.scats == 0
     explorer.sliders["delay"].set_val(60.0)  # shown in ms, stored in s
     assert explorer.model().reflex.delay_s == pytest.approx(0.060)
     explorer.set_preset("severe")
-    assert explorer.sliders["gain"].val == pytest.approx(6.5) and explorer.metrics.sustained
+    assert explorer.sliders["gain"].val == pytest.approx(preset("severe").reflex.gain) and explorer.metrics.sustained
 
 
 def test_treatment_controls(explorer):
@@ -87,9 +91,11 @@ def test_reflex_loop_figure_shows_the_preset_numbers():
     import reflexsim as rs
     from reflexsim.plotting import reflex_loop_figure
 
-    fig = reflex_loop_figure(rs.preset("severe"))
+    severe = rs.preset("severe")
+    fig = reflex_loop_figure(severe)
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
-    assert "gain ×6.5" in texts and "threshold 90 imp/s" in texts and "40 ms" in texts and "baclofen" in texts
+    assert f"gain ×{severe.reflex.gain:g}" in texts and f"threshold {severe.reflex.threshold_ips:g} imp/s" in texts
+    assert "40 ms" in texts and "baclofen" in texts
 
 
 def test_experiment_list_and_run(capsys):
@@ -151,13 +157,23 @@ def test_explorer_in_a_real_window_under_xvfb(tmp_path):
         server.wait()
 
 
-def test_an_impossible_setting_is_shown_not_raised(explorer):
-    """Gain 15 with the threshold at 50 imp/s saturates the muscle beyond what the default step
-    can follow: the window says so instead of crashing, and recovers on the next setting."""
+def test_an_impossible_setting_is_shown_not_raised(explorer, monkeypatch):
+    """A setting the simulator refuses (here: a model whose run leaves the joint's range) is shown
+    in the window instead of crashing it, and the window recovers on the next setting."""
+    from reflexsim import explorer as explorer_module
+    from reflexsim.errors import SimulationError
+
+    real = explorer_module.simulate
+
+    def refusing(model, *args, **kwargs):
+        if model.reflex.gain > 14.0:
+            raise SimulationError("at t = 0.3000 s the ankle passed ±90°: lower the protocol's torque")
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(explorer_module, "simulate", refusing)
     explorer.set_preset("severe")
     explorer.sliders["gain"].set_val(15.0)
-    explorer.sliders["threshold"].set_val(50.0)
     assert "cannot simulate this setting" in explorer.text.get_text()
-    assert "rerun with dt_s" in explorer.text.get_text()
+    assert "the ankle passed ±90°" in explorer.text.get_text()
     explorer.set_preset("severe")
     assert explorer.metrics.sustained and "beats" in explorer.text.get_text()
