@@ -35,7 +35,7 @@ from scipy.signal import savgol_filter
 
 from . import kernel
 from .errors import ParameterError
-from .params import Model, describe
+from .params import Model, checked_number, describe
 from .protocols import PositionPerturbation
 from .simulation import DEFAULT_DT_S, Result, simulate
 
@@ -109,13 +109,7 @@ def _check_window(fit_window: Sequence[float], result: Result) -> tuple[float, f
 
 
 def _check_smoothing(smoothing_s: float, dt_s: float) -> int:
-    lo, hi = SMOOTHING_RANGE_S
-    try:
-        s = float(smoothing_s)
-    except (TypeError, ValueError):
-        raise ParameterError(f"smoothing_s = {smoothing_s!r} is not a number; valid range [{lo:g}, {hi:g}] s") from None
-    if not (math.isfinite(s) and lo <= s <= hi):
-        raise ParameterError(f"smoothing_s = {smoothing_s!r} is outside its valid range [{lo:g}, {hi:g}] s")
+    s = checked_number("smoothing_s", smoothing_s, *SMOOTHING_RANGE_S, "s")
     return max(POLYORDER + 2, round(s / dt_s) | 1)  # odd (POLYORDER + 2 is), longer than the polynomial
 
 
@@ -233,14 +227,7 @@ def _check_model(model: Model) -> None:
 
 
 def _check_angle(angle_deg: float) -> float:
-    lo, hi = ANGLE_RANGE_DEG
-    try:
-        a = float(angle_deg)
-    except (TypeError, ValueError):
-        raise ParameterError(f"angle_deg = {angle_deg!r} is not a number; valid range [{lo:g}, {hi:g}] deg") from None
-    if not (math.isfinite(a) and lo <= a <= hi):
-        raise ParameterError(f"angle_deg = {angle_deg!r} is outside its valid range [{lo:g}, {hi:g}] deg")
-    return a
+    return checked_number("angle_deg", angle_deg, *ANGLE_RANGE_DEG, "deg")
 
 
 def _background(p: np.ndarray, theta: float, tone: float) -> float:
@@ -269,15 +256,8 @@ def tone_for_torque(model: Model, torque_nm: float, angle_deg: float = 0.0) -> f
     p, theta = model.pack(), math.radians(_check_angle(angle_deg))
     lo, hi = TONE_RANGE
     top = _background(p, theta, hi)
-    try:
-        target = float(torque_nm)
-    except (TypeError, ValueError):
-        raise ParameterError(f"torque_nm = {torque_nm!r} is not a number; valid range [0, {top:.4g}] N·m") from None
-    if not (math.isfinite(target) and 0.0 <= target <= top):
-        raise ParameterError(
-            f"torque_nm = {torque_nm!r} is outside its valid range [0, {top:.4g}] N·m (the background torque "
-            f"reflex.tone <= {hi:g} produces at {angle_deg:g}°)"
-        )
+    note = f" (the background torque reflex.tone <= {hi:g} produces at {angle_deg:g}°)"
+    target = checked_number("torque_nm", torque_nm, 0.0, top, "N·m", note=note)
     if target == 0.0:
         return lo
     while hi - lo > TONE_TOLERANCE:

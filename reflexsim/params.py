@@ -66,6 +66,23 @@ def format_range(lo: float, hi: float, unit: str) -> str:
     return f"[{lo:g}, {hi:g}] {unit}".rstrip()
 
 
+def checked_number(
+    name: str, value: Any, lo: float, hi: float, unit: str, error: type[Exception] = ParameterError, note: str = ""
+) -> float:
+    """`value` as a finite float inside [lo, hi], or `error` with one message naming `name`, the
+    value and the valid range (plus `note`, e.g. where the range comes from)."""
+    valid = f"valid range {format_range(lo, hi, unit)}{note}"
+    if isinstance(value, bool):
+        raise error(f"{name} = {value!r} is not a number; {valid}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise error(f"{name} = {value!r} is not a number; {valid}") from None
+    if not (math.isfinite(v) and lo <= v <= hi):
+        raise error(f"{name} = {value!r} is outside its {valid}")
+    return v
+
+
 class Validated:
     """Range validation shared by parameter sections and protocols: every field made with
     :func:`param` is checked to be a finite number inside its range when the object is built."""

@@ -8,14 +8,13 @@ component functions the right-hand side uses.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import kernel
 from .errors import SimulationError
-from .params import Model
+from .params import Model, checked_number
 from .protocols import ClonusTest, CompiledProtocol, ProtocolLike
 
 DEFAULT_DT_S = 5e-4  # from the convergence study in docs/numerics.md
@@ -90,18 +89,8 @@ class Result:
 
 def checked_steps(duration_s: float, dt_s: float, error: type[Exception] = SimulationError) -> tuple[float, float, int]:
     """Validated (duration_s, dt_s, number of steps); `error` is raised with one clear message."""
-
-    def number(name: str, value: float, lo: float, hi: float) -> float:
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise error(f"{name} = {value!r} is not a number; valid range [{lo:g}, {hi:g}] s") from None
-        if not (math.isfinite(v) and lo <= v <= hi):
-            raise error(f"{name} = {value!r} is outside its valid range [{lo:g}, {hi:g}] s")
-        return v
-
-    duration_s = number("duration_s", duration_s, 1e-3, MAX_DURATION_S)
-    dt_s = number("dt_s", dt_s, MIN_DT_S, MAX_DT_S)
+    duration_s = checked_number("duration_s", duration_s, 1e-3, MAX_DURATION_S, "s", error)
+    dt_s = checked_number("dt_s", dt_s, MIN_DT_S, MAX_DT_S, "s", error)
     n_steps = round(duration_s / dt_s)
     if n_steps < 1:
         raise error(f"duration_s = {duration_s:g} s is shorter than one step (dt_s = {dt_s:g} s)")
