@@ -223,7 +223,7 @@ def test_identify_impedance_needs_a_result():
 @pytest.mark.parametrize(
     ("torque", "angle", "fragment"),
     [
-        (500.0, 0.0, "torque_nm = 500.0 is outside its valid range [0, 69.2863] N·m"),
+        (500.0, 0.0, "torque_nm = 500.0 is outside its valid range [0, 69.2"),
         (-1.0, 0.0, "torque_nm = -1.0 is outside its valid range [0, "),
         (math.nan, 0.0, "torque_nm = nan is outside its valid range [0, "),
         ("x", 0.0, "torque_nm = 'x' is not a number"),
