@@ -171,3 +171,6 @@ def test_model_doc_lists_every_parameter():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "model.md").read_text()
     for info in Model().info():
         assert f"`{info.path}` | {info.default:g} |" in doc, f"docs/model.md is stale for {info.path}"
+    # the whole table, ranges, meanings and sources included (`reflexsim params --markdown`)
+    for row in Model().markdown_table().splitlines():
+        assert row in doc, f"docs/model.md is stale (regenerate with reflexsim params --markdown): {row[:80]}"
