@@ -25,6 +25,8 @@ from .metrics import ClonusMetrics, clonus_metrics
 from .params import Model, describe, format_range, parse_value
 from .presets import DEFAULT_PRESET, DESCRIPTIONS, PRESETS, preset
 from .protocols import ClonusTest
+from .research_cli import beats_payload, metrics_lines
+from .research_cli import register as register_research
 from .simulation import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, simulate
 from .sweep_cli import register as register_sweep
 from .treatments import TREATMENTS, apply_all
@@ -90,33 +92,11 @@ def _protocol_option(parser: argparse.ArgumentParser, field_name: str, help_text
 def _metrics_text(
     model: Model, preset_name: str, protocol: ClonusTest, metrics: ClonusMetrics, duration_s: float
 ) -> str:
-    from .plotting import SCATS_WORDS, TARDIEU_WORDS
-
-    freq = (
-        "—"
-        if math.isnan(metrics.frequency_hz)
-        else f"{metrics.frequency_hz:.2f} Hz (period {metrics.period_ms:.0f} ms)"
-    )
-    if metrics.beats < 3:
-        duration = "none (fewer than 3 beats)"
-    elif metrics.ongoing:
-        duration = f"≥ {metrics.duration_s:.2f} s (still beating when the run ended)"
-    else:
-        duration = f"{metrics.duration_s:.2f} s (died out)"
-    decay = "—" if math.isnan(metrics.decay_per_s) else f"{metrics.decay_per_s:+.3f} /s"
     lines = [
         f"reflexsim clonus test — {model.name} ({DESCRIPTIONS[preset_name]})",
         f"stretch {protocol.stretch_deg:g}° at {protocol.velocity_deg_per_s:g} °/s from {protocol.start_deg:g}°, "
         f"then {protocol.hold_torque_nm:g} N·m of dorsiflexing pressure; {duration_s:g} s simulated",
-        f"  beats              {metrics.beats}",
-        f"  frequency          {freq}",
-        f"  clonus duration    {duration}",
-        f"  sustained          {'yes' if metrics.sustained else 'no'}",
-        f"  amplitude decay    {decay}",
-        f"  peak-to-peak       {metrics.peak_to_peak_deg:.1f}° (last beat {metrics.last_peak_to_peak_deg:.1f}°)",
-        f"  peak reflex torque {metrics.peak_reflex_torque_nm:.1f} N·m",
-        f"  SCATS clonus score {metrics.scats} ({SCATS_WORDS[metrics.scats]})",
-        f"  Tardieu grade      {metrics.tardieu} ({TARDIEU_WORDS[metrics.tardieu]})",
+        *metrics_lines(metrics),
     ]
     return "\n".join(lines)
 
@@ -145,6 +125,7 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
             "duration_s_simulated": args.duration,
             "dt_s": args.dt,
             **metrics.as_dict(),
+            "beats_table": beats_payload(result),
             "figure": str(figure_path) if figure_path else None,
         }
         print(json.dumps(payload, indent=2))
@@ -466,6 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_params)
 
     register_sweep(sub)
+    register_research(sub)
     return parser
 
 

@@ -17,3 +17,7 @@ class ProtocolError(ReflexsimError, ValueError):
 
 class SimulationError(ReflexsimError, RuntimeError):
     """A simulation could not be run or blew up; the message says when and what to try."""
+
+
+class TraceError(ReflexsimError, ValueError):
+    """A recorded trace cannot be read or graded (missing column, bad time, gaps, unknown unit)."""

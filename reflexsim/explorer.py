@@ -209,7 +209,7 @@ class Explorer:
         return (
             f"{name}\n"
             f"beats {m.beats:3d}   frequency {freq}   clonus {duration}\n"
-            f"SCATS {m.scats}   Tardieu {m.tardieu}   peak-to-peak {m.peak_to_peak_deg:.1f}°"
+            f"SCATS {m.scats}   Tardieu {m.tardieu}   peak-to-peak {m.max_peak_to_peak_deg:.1f}°"
         )
 
 

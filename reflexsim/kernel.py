@@ -1248,7 +1248,8 @@ M_P2P_LAST_RAD = 7
 M_PEAK_REFLEX_NM = 8
 M_SCATS = 9
 M_TARDIEU = 10
-N_METRICS = 11
+M_OVER_10_S = 11  # 1 if the clonus lasted longer than 10 s (SCATS 3 / Tardieu 4)
+N_METRICS = 12
 
 MIN_CLONUS_BEATS = 3  # fewer beats is not clonus (>= 3 beats is the common abnormal cut-off)
 SUSTAINED_S = 10.0  # SCATS 3 / Tardieu 4 boundary
@@ -1306,20 +1307,56 @@ def detector_metrics(s, t_hold, t_end, catch_nm, slight_nm, m):
         period = 1.0 / m[M_FREQUENCY_HZ]
         if t_end - s[DET_T_LAST] <= 2.0 * period:
             m[M_ONGOING] = 1.0
-    m[M_SUSTAINED] = 1.0 if (m[M_ONGOING] == 1.0 and m[M_DURATION_S] > SUSTAINED_S) else 0.0
+    m[M_OVER_10_S] = 1.0 if m[M_DURATION_S] > SUSTAINED_S else 0.0
+    # deprecated (ClonusMetrics.sustained; the sweep's `sustained`): ongoing and longer than 10 s
+    m[M_SUSTAINED] = 1.0 if (m[M_ONGOING] == 1.0 and m[M_OVER_10_S] == 1.0) else 0.0
     m[M_SCATS] = grade_scats(n, m[M_DURATION_S])
     m[M_TARDIEU] = grade_tardieu(n, m[M_DURATION_S], s[DET_PEAK_REFLEX], catch_nm, slight_nm)
+
+
+# Kinds of the extrema `detect_events` lists.
+EXTREMUM_MIN = 0  # a confirmed minimum
+EXTREMUM_BEAT = 1  # a confirmed maximum counted as a beat
+EXTREMUM_MAX = 2  # a confirmed maximum that is not a beat (no minimum before it yet, or ringing)
+
+
+@njit(cache=True)
+def detect_events(time, theta, reflex_torque, t_stretch, t_hold, t_catch_end, threshold, catch_nm, slight_nm):
+    """Run the detector over stored arrays; returns the metric vector and the extrema it
+    confirmed, in order: (m, kinds (EXTREMUM_*), times, values).
+
+    The extrema are read off the detector's state as it runs (a change of DET_MODE confirms the
+    extreme tracked so far), so they are exactly the ones the metrics count.
+    """
+    n = time.shape[0]
+    kinds = np.empty(n, np.int64)
+    times = np.empty(n)
+    values = np.empty(n)
+    count = 0
+    s = detector_new()
+    for k in range(n):
+        started, mode, beats = s[DET_STARTED], s[DET_MODE], s[DET_BEATS]
+        ext, ext_t = s[DET_EXT], s[DET_EXT_T]
+        detector_update(s, time[k], theta[k], reflex_torque[k], t_stretch, t_hold, t_catch_end, threshold)
+        if started == 1.0 and s[DET_MODE] != mode:
+            if mode == 0.0:
+                kinds[count] = EXTREMUM_MIN
+            elif s[DET_BEATS] > beats:
+                kinds[count] = EXTREMUM_BEAT
+            else:
+                kinds[count] = EXTREMUM_MAX
+            times[count] = ext_t
+            values[count] = ext
+            count += 1
+    m = np.empty(N_METRICS)
+    detector_metrics(s, t_hold, time[n - 1], catch_nm, slight_nm, m)
+    return m, kinds[:count], times[:count], values[:count]
 
 
 @njit(cache=True)
 def detect(time, theta, reflex_torque, t_stretch, t_hold, t_catch_end, threshold, catch_nm, slight_nm):
     """Run the detector over stored arrays; returns the metric vector."""
-    s = detector_new()
-    for k in range(time.shape[0]):
-        detector_update(s, time[k], theta[k], reflex_torque[k], t_stretch, t_hold, t_catch_end, threshold)
-    m = np.empty(N_METRICS)
-    detector_metrics(s, t_hold, time[time.shape[0] - 1], catch_nm, slight_nm, m)
-    return m
+    return detect_events(time, theta, reflex_torque, t_stretch, t_hold, t_catch_end, threshold, catch_nm, slight_nm)[0]
 
 
 # =============================================================================================

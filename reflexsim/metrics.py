@@ -1,43 +1,81 @@
-"""Clonus metrics and clinical grades from a simulated run.
+"""Clonus metrics, clinical grades and the per-beat table of a simulated run or a recorded trace.
 
 Definitions (the same compiled detector grades sweeps, so a sweep point and
-``clonus_metrics(simulate(...))`` agree exactly):
+``clonus_metrics(simulate(...))`` agree exactly; a recorded trace goes through the same detector,
+see `reflexsim.traces`):
 
 * **beat** — a maximum of the ankle angle, after the hold starts, that rises at least
   ``beat_threshold_deg`` (peak to peak) above the preceding minimum and is followed by a fall of
   at least as much (zig-zag extrema with hysteresis), and comes at least 1/15 s after the previous
-  beat (clonus beats at 3–12 Hz; faster extrema are the foot ringing on a stiff orthosis);
+  maximum (clonus beats at 3–12 Hz; faster extrema are the foot ringing, e.g. on a stiff orthosis
+  or under a large hold torque). A beat is defined on the angle alone, with or without an EMG: the
+  frequency band, not the reflex, separates beats from ringing (see "Reflex bursts" below);
 * **frequency** — beat rate over the last (up to) 10 beat intervals, i.e. the settled rhythm
   (NaN with fewer than 3 beats);
 * **duration** — time from the start of the hold to the last beat (0 with fewer than 3 beats);
 * **ongoing** — the last beat lies within two periods of the end of the run, so the clonus was
-  still going and `duration_s` is a lower bound;
-* **sustained** — ongoing and longer than 10 s (unfatigable clonus);
+  still going when the run (or recording) ended and `duration_s` is a lower bound;
+* **over_10_s** — the clonus lasted longer than 10 s (`duration_s` > 10 s: SCATS 3, Tardieu 4),
+  whether or not it was still going at the end (that is `ongoing`). ``sustained`` (deprecated)
+  was both together;
 * **decay** — exponential decay rate of the peak-to-peak amplitude from the second to the last
   beat, 1/s (> 0 dying out, ≈ 0 sustained, < 0 growing);
+* **max_peak_to_peak_deg** / **last_peak_to_peak_deg** — the largest beat's and the last beat's
+  peak-to-peak angle (``peak_to_peak_deg``, deprecated, was the largest);
 * **SCATS clonus score** (Benz et al. 2005) — 0 no clonus (< 3 beats), 1 < 3 s, 2 3–10 s, 3 > 10 s;
 * **Tardieu grade** (modified Tardieu, quality of muscle reaction) — 4 clonus > 10 s, 3 clonus
   < 10 s, 2 clear catch (peak reflex torque ≥ ``catch_torque_nm`` during the stretch and the
-  0.3 s after it), 1 slight resistance (≥ ``slight_torque_nm``), 0 none.
+  0.3 s after it), 1 slight resistance (≥ ``slight_torque_nm``), 0 none. A recorded trace without
+  a reflex torque column cannot tell 0–2 apart: its grade is None (JSON null) below 3 beats.
 
 Grades use the observed duration: a run shorter than 10 s after the hold cannot reach SCATS 3
 or Tardieu 4; look at `ongoing` there.
+
+Per-beat table (`beats_table`): for every beat, its time (the maximum), the interval since the
+previous beat, its peak-to-peak angle, the preceding minimum (trough), the dorsiflexion half-cycle
+(trough to peak) and the plantarflexion half-cycle (peak to the last confirmed minimum before the
+next beat, or before the end; NaN if none), and the onset of its reflex burst. The table is read
+off the very detector run that gives the metrics (`kernel.detect_events`), so its beat count and
+its frequency over the last 10 intervals are the metrics'.
+
+Reflex bursts: on the EMG-like envelope (the simulated `excitation`, or a recorded EMG enveloped
+as `reflexsim.traces` says), the beat's cycle runs from its trough to the end of its
+plantarflexion half-cycle (or one rise time past the peak when none followed); the burst onset is
+the first sample in it at which the envelope exceeds its running minimum since the trough by the
+burst threshold (`traces.burst_threshold`: 3 SD of the envelope before the stretch, at least 5 %
+of its largest value). NaN means no burst in that cycle. Bursts are reported, not required: a
+beat needs no burst, so a trace grades the same with or without an EMG column, and a sweep (which
+has no EMG) agrees with it. Passive ringing is kept out by the 1/15 s rule instead; a reflex-free
+ankle (``reflex.gain`` = 0) gives at most one beat under any hold torque, as its oscillation at
+3–15 Hz is damped within a cycle (tests/test_metrics.py).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any
+import warnings
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, ClassVar
 
 import numpy as np
 
 from . import kernel
 from .simulation import Result
+from .traces import Trace, as_trace, burst_threshold
 
 DEFAULT_BEAT_THRESHOLD_DEG = 1.0
 DEFAULT_CATCH_TORQUE_NM = 5.0
 DEFAULT_SLIGHT_TORQUE_NM = 1.0
+
+# Deprecated names (0.2), kept for one release: attribute -> (replacement, what it was).
+_DEPRECATED = {
+    "peak_to_peak_deg": "max_peak_to_peak_deg (the largest beat's peak to peak, which it always was)",
+    "sustained": "`over_10_s and ongoing` (what it was), or over_10_s alone (clonus > 10 s, as SCATS 3)",
+}
+
+
+def _json_value(v: Any) -> Any:
+    return None if isinstance(v, float) and math.isnan(v) else v
 
 
 @dataclass(frozen=True)
@@ -48,21 +86,45 @@ class ClonusMetrics:
     frequency_hz: float
     duration_s: float
     ongoing: bool
-    sustained: bool
+    over_10_s: bool
     decay_per_s: float
-    peak_to_peak_deg: float
+    max_peak_to_peak_deg: float
     last_peak_to_peak_deg: float
     peak_reflex_torque_nm: float
     scats: int
-    tardieu: int
+    tardieu: int | None  # None: a recorded trace without reflex torque and fewer than 3 beats
 
     @property
     def period_ms(self) -> float:
         return 1000.0 / self.frequency_hz if self.frequency_hz > 0 else math.nan
 
+    @property
+    def peak_to_peak_deg(self) -> float:
+        """Deprecated: use `max_peak_to_peak_deg`."""
+        _warn_deprecated("peak_to_peak_deg")
+        return self.max_peak_to_peak_deg
+
+    @property
+    def sustained(self) -> bool:
+        """Deprecated: use ``over_10_s and ongoing`` (what this was) or `over_10_s`."""
+        _warn_deprecated("sustained")
+        return self.over_10_s and self.ongoing
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (NaN becomes None)."""
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
+        """JSON-ready dictionary (NaN becomes None). For 0.2 only it also carries the deprecated
+        keys ``peak_to_peak_deg`` and ``sustained`` with their old meanings."""
+        d = {k: _json_value(v) for k, v in asdict(self).items()}
+        d["peak_to_peak_deg"] = d["max_peak_to_peak_deg"]
+        d["sustained"] = self.over_10_s and self.ongoing
+        return d
+
+
+def _warn_deprecated(name: str) -> None:
+    warnings.warn(
+        f"ClonusMetrics.{name} is deprecated and will be removed in reflexsim 0.3; use {_DEPRECATED[name]}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def metrics_from_vector(m: np.ndarray) -> ClonusMetrics:
@@ -72,9 +134,9 @@ def metrics_from_vector(m: np.ndarray) -> ClonusMetrics:
         frequency_hz=float(m[kernel.M_FREQUENCY_HZ]),
         duration_s=float(m[kernel.M_DURATION_S]),
         ongoing=bool(m[kernel.M_ONGOING]),
-        sustained=bool(m[kernel.M_SUSTAINED]),
+        over_10_s=bool(m[kernel.M_OVER_10_S]),
         decay_per_s=float(m[kernel.M_DECAY_PER_S]),
-        peak_to_peak_deg=math.degrees(m[kernel.M_P2P_MAX_RAD]),
+        max_peak_to_peak_deg=math.degrees(m[kernel.M_P2P_MAX_RAD]),
         last_peak_to_peak_deg=math.degrees(m[kernel.M_P2P_LAST_RAD]),
         peak_reflex_torque_nm=float(m[kernel.M_PEAK_REFLEX_NM]),
         scats=int(m[kernel.M_SCATS]),
@@ -82,29 +144,179 @@ def metrics_from_vector(m: np.ndarray) -> ClonusMetrics:
     )
 
 
+def _check_threshold(beat_threshold_deg: float) -> None:
+    if not (math.isfinite(beat_threshold_deg) and beat_threshold_deg > 0):
+        raise ValueError(f"beat_threshold_deg = {beat_threshold_deg!r} must be a positive number of degrees")
+
+
+def _detect(
+    trace: Trace, beat_threshold_deg: float, catch_torque_nm: float, slight_torque_nm: float
+) -> tuple[ClonusMetrics, np.ndarray, np.ndarray, np.ndarray]:
+    """One detector run over a trace: its metrics and the extrema it confirmed (kernel.detect_events).
+
+    On the angle when there is one, else (an EMG-only recording) on the envelope with the burst
+    threshold as hysteresis: the amplitudes (in envelope units) and the decay are then NaN."""
+    _check_threshold(beat_threshold_deg)
+    if trace.angle_rad is not None:
+        signal, threshold = trace.angle_rad, math.radians(beat_threshold_deg)
+    else:
+        signal, threshold = trace.envelope, burst_threshold(trace)
+        threshold = threshold if threshold > 0 else math.inf  # a flat envelope has no beats
+    reflex = trace.reflex_torque_nm if trace.reflex_torque_nm is not None else np.zeros_like(trace.time_s)
+    m, kinds, times, values = kernel.detect_events(
+        trace.time_s,
+        signal,
+        reflex,
+        trace.stretch_start_s,
+        trace.hold_start_s,
+        trace.catch_end_s,
+        threshold,
+        catch_torque_nm,
+        slight_torque_nm,
+    )
+    if trace.angle_rad is None:
+        m[[kernel.M_P2P_MAX_RAD, kernel.M_P2P_LAST_RAD, kernel.M_DECAY_PER_S]] = math.nan
+    metrics = metrics_from_vector(m)
+    if trace.reflex_torque_nm is None:
+        tardieu = metrics.tardieu if metrics.beats >= kernel.MIN_CLONUS_BEATS else None
+        metrics = replace(metrics, peak_reflex_torque_nm=math.nan, tardieu=tardieu)
+    return metrics, kinds, times, values
+
+
 def clonus_metrics(
-    result: Result,
+    source: Result | Trace | Any,
     *,
     beat_threshold_deg: float = DEFAULT_BEAT_THRESHOLD_DEG,
     catch_torque_nm: float = DEFAULT_CATCH_TORQUE_NM,
     slight_torque_nm: float = DEFAULT_SLIGHT_TORQUE_NM,
 ) -> ClonusMetrics:
-    """Beats, frequency, duration, decay and clinical grades of a clonus-test run."""
-    if not (math.isfinite(beat_threshold_deg) and beat_threshold_deg > 0):
-        raise ValueError(f"beat_threshold_deg = {beat_threshold_deg!r} must be a positive number of degrees")
-    ev = result.events
-    m = kernel.detect(
-        result.time_s,
-        result.angle_rad,
-        result.reflex_torque_nm,
-        ev.stretch_start_s,
-        ev.hold_start_s,
-        ev.catch_end_s,
-        math.radians(beat_threshold_deg),
-        catch_torque_nm,
-        slight_torque_nm,
+    """Beats, frequency, duration, decay and clinical grades of a clonus test: a simulated `Result`,
+    a recorded `Trace`, or anything `traces.as_trace` reads (a DataFrame, a Dataset, a file path)."""
+    return _detect(as_trace(source), beat_threshold_deg, catch_torque_nm, slight_torque_nm)[0]
+
+
+@dataclass(frozen=True, eq=False)
+class BeatsTable:
+    """One row per beat, as named arrays (times in s, angles in degrees; NaN where undefined).
+
+    `metrics` are the clonus metrics of the same detector run, `signal` what the beats were
+    found on ("ankle angle", or "EMG envelope" for an EMG-only recording), `burst_threshold` the
+    envelope rise that makes a reflex burst (envelope units; NaN without an envelope).
+    """
+
+    COLUMNS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("time_s", "s", "time of the beat (maximum dorsiflexion)"),
+        ("interval_s", "s", "time since the previous beat (NaN for the first)"),
+        ("peak_to_peak_deg", "deg", "rise from the preceding minimum to the beat"),
+        ("trough_time_s", "s", "time of the minimum before the beat"),
+        ("dorsiflexion_s", "s", "dorsiflexion half-cycle: trough to beat"),
+        ("plantarflexion_s", "s", "plantarflexion half-cycle: beat to the next trough (NaN if none)"),
+        ("burst_onset_s", "s", "onset of the reflex burst in the beat's cycle (NaN: none, or no EMG)"),
     )
-    return metrics_from_vector(m)
+
+    time_s: np.ndarray = field(repr=False)
+    interval_s: np.ndarray = field(repr=False)
+    peak_to_peak_deg: np.ndarray = field(repr=False)
+    trough_time_s: np.ndarray = field(repr=False)
+    dorsiflexion_s: np.ndarray = field(repr=False)
+    plantarflexion_s: np.ndarray = field(repr=False)
+    burst_onset_s: np.ndarray = field(repr=False)
+    metrics: ClonusMetrics
+    signal: str = "ankle angle"
+    burst_threshold: float = math.nan
+
+    def __len__(self) -> int:
+        return int(self.time_s.size)
+
+    @property
+    def beats_with_burst(self) -> int:
+        return int(np.isfinite(self.burst_onset_s).sum())
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The columns by name, in table order."""
+        return {name: getattr(self, name) for name, _, _ in self.COLUMNS}
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame, one row per beat (needs pandas: ``pip install 'reflexsim[sweep]'``)."""
+        from .traces import _require
+
+        pd = _require("pandas", "sweep")
+        frame = pd.DataFrame(self.arrays(), index=pd.RangeIndex(1, len(self) + 1, name="beat"))
+        frame.attrs.update({"signal": self.signal, "burst_threshold": self.burst_threshold})
+        return frame
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: units, the signal, the burst threshold and the columns as lists (NaN -> None)."""
+        return {
+            "signal": self.signal,
+            "burst_threshold": _json_value(self.burst_threshold),
+            "beats_with_burst": self.beats_with_burst,
+            "units": {name: unit for name, unit, _ in self.COLUMNS},
+            "columns": {name: [_json_value(float(x)) for x in a] for name, a in self.arrays().items()},
+        }
+
+
+def beats_table(
+    source: Result | Trace | Any,
+    *,
+    beat_threshold_deg: float = DEFAULT_BEAT_THRESHOLD_DEG,
+    catch_torque_nm: float = DEFAULT_CATCH_TORQUE_NM,
+    slight_torque_nm: float = DEFAULT_SLIGHT_TORQUE_NM,
+) -> BeatsTable:
+    """The per-beat table of a clonus test (see module docs), with the metrics of the same run of
+    the detector; `source` as for `clonus_metrics`."""
+    trace = as_trace(source)
+    metrics, kinds, times, values = _detect(trace, beat_threshold_deg, catch_torque_nm, slight_torque_nm)
+    beat_t, beat_v, trough_t, trough_v, next_trough = [], [], [], [], []
+    last_min_t = last_min_v = math.nan
+    for kind, t, v in zip(kinds.tolist(), times.tolist(), values.tolist(), strict=True):
+        if kind == kernel.EXTREMUM_MIN:
+            last_min_t, last_min_v = t, v
+            if beat_t:  # the last minimum before the next beat (or the end) closes the plantarflexion
+                next_trough[-1] = t
+        elif kind == kernel.EXTREMUM_BEAT:
+            beat_t.append(t)
+            beat_v.append(v)
+            trough_t.append(last_min_t)
+            trough_v.append(last_min_v)
+            next_trough.append(math.nan)
+    time_s = np.array(beat_t)
+    trough = np.array(trough_t)
+    on_angle = trace.angle_rad is not None
+    rise = np.degrees(np.array(beat_v) - np.array(trough_v)) if on_angle else np.full(time_s.size, math.nan)
+    dorsi = time_s - trough
+    plantar = np.array(next_trough) - time_s
+    threshold = burst_threshold(trace)
+    cycle_end = np.where(np.isfinite(plantar), time_s + plantar, time_s + dorsi)
+    return BeatsTable(
+        time_s=time_s,
+        interval_s=np.diff(time_s, prepend=math.nan),
+        peak_to_peak_deg=rise,
+        trough_time_s=trough,
+        dorsiflexion_s=dorsi if on_angle else np.full(time_s.size, math.nan),
+        plantarflexion_s=plantar if on_angle else np.full(time_s.size, math.nan),
+        burst_onset_s=_burst_onsets(trace, trough, cycle_end, threshold),
+        metrics=metrics,
+        signal="ankle angle" if on_angle else "EMG envelope",
+        burst_threshold=threshold,
+    )
+
+
+def _burst_onsets(trace: Trace, start: np.ndarray, end: np.ndarray, threshold: float) -> np.ndarray:
+    """First time in each [start, end] at which the envelope exceeds its running minimum since
+    `start` by more than `threshold` (NaN: no such time, or no envelope)."""
+    onsets = np.full(start.size, math.nan)
+    if trace.envelope is None or not threshold > 0:
+        return onsets
+    t, e = trace.time_s, trace.envelope
+    lo = np.searchsorted(t, start, side="left")
+    hi = np.searchsorted(t, end, side="right")
+    for i in range(start.size):
+        window = e[lo[i] : hi[i]]
+        above = np.flatnonzero(window > np.minimum.accumulate(window) + threshold)
+        if above.size:
+            onsets[i] = t[lo[i] + above[0]]
+    return onsets
 
 
 @dataclass(frozen=True)

@@ -255,15 +255,16 @@ def compare_onset(model: Model, delay_s: float, *, bracket: float = 0.03) -> Ons
 def severe_clonus_frequency() -> TargetResult:
     m = _metrics(preset("severe"))
     lo, hi = SEVERE_BAND_HZ
-    ok = m.sustained and m.scats == 3 and m.tardieu == 4 and lo <= m.frequency_hz <= hi
+    sustained = m.over_10_s and m.ongoing
+    ok = sustained and m.scats == 3 and m.tardieu == 4 and lo <= m.frequency_hz <= hi
     return TargetResult(
         "severe_clonus_frequency",
         f"severe lesion: sustained clonus (> 10 s, SCATS 3, Tardieu 4) at {lo:g}–{hi:g} Hz",
         "Wallace, Ross & Thomas 2012 (5.4 ± 0.9 Hz); Wallace 2005 (4.7–7.0 Hz); Boyraz (5–8 Hz)",
-        f"{'sustained' if m.sustained else 'not sustained'}, {m.beats} beats, SCATS {m.scats}, Tardieu {m.tardieu}, "
+        f"{'sustained' if sustained else 'not sustained'}, {m.beats} beats, SCATS {m.scats}, Tardieu {m.tardieu}, "
         f"{m.frequency_hz:.2f} Hz (period {m.period_ms:.0f} ms), last beats {m.last_peak_to_peak_deg:.1f}° "
         "peak to peak",
-        _verdict(ok, m.sustained),
+        _verdict(ok, sustained),
         "figures/clonus_test_presets.png",
     )
 
@@ -290,7 +291,7 @@ def healthy_reflex_without_clonus() -> TargetResult:
     start = result.events.stretch_start_s
     burst = (result.excitation > result.excitation[0] + 0.01) & (result.time_s >= start)
     onset_ms = 1000 * (result.time_s[np.argmax(burst)] - start) if burst.any() else math.nan
-    ok = burst.any() and 40.0 <= onset_ms <= 45.0 and m.beats < 3 and not m.sustained
+    ok = burst.any() and 40.0 <= onset_ms <= 45.0 and m.beats < 3 and not (m.over_10_s and m.ongoing)
     return TargetResult(
         "healthy_reflex_without_clonus",
         "healthy ankle: reflex burst with onset ≈ 40–45 ms after stretch onset, fewer than 3 beats",
@@ -368,6 +369,7 @@ def short_delay_needs_more_gain() -> TargetResult:
     crit40 = stability.critical_gain(severe)
     crit20 = stability.critical_gain(severe.with_values({"reflex.delay_s": 0.02}))
     at20 = _metrics(severe.with_values({"reflex.delay_s": 0.02}))
+    sustained20 = at20.over_10_s and at20.ongoing
     ratio = onset20 / severe.reflex.gain
     return TargetResult(
         "short_delay_needs_more_gain",
@@ -377,7 +379,7 @@ def short_delay_needs_more_gain() -> TargetResult:
         "(Walsh & Wright 1987), and clonus frequency rising as the reflex path shortens (Iansek 1984)",
         f"clonus-test onset gain {onset40:.2f} at 40 ms, {onset20:.2f} at 20 ms ({ratio:.2f}× the severe gain "
         f"{severe.reflex.gain:g}); linear critical gain {crit40.gain:.2f} → {crit20.gain:.2f}; the severe lesion at "
-        f"20 ms beats at {at20.frequency_hz:.1f} Hz ({'sustained' if at20.sustained else 'not sustained'}) — see notes",
+        f"20 ms beats at {at20.frequency_hz:.1f} Hz ({'sustained' if sustained20 else 'not sustained'}) — see notes",
         _verdict(ratio >= 1.5, onset20 > onset40),
         "figures/hopf_boundary.png",
     )
@@ -496,7 +498,7 @@ def botox_time_course() -> TargetResult:
     early = [_metrics(apply(severe, "botox", weeks=w)) for w in (2.0, 3.0, 4.0)]
     late = _metrics(apply(severe, "botox", weeks=12.0))
     shortened = all(m.duration_s < base.duration_s for m in early)
-    faded = late.sustained
+    faded = late.over_10_s and late.ongoing
     return TargetResult(
         "botox_time_course",
         "Botox at 2–4 weeks shortens clonus; the effect fades by 12 weeks",

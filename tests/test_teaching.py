@@ -25,7 +25,7 @@ def explorer():
 
 
 def test_explorer_starts_on_the_preset(explorer):
-    assert explorer.metrics.sustained
+    assert explorer.metrics.over_10_s and explorer.metrics.ongoing
     assert all(explorer.sliders[c.key].val == pytest.approx(preset_values("severe")[c.key]) for c in CONTROLS)
 
 
@@ -45,21 +45,27 @@ def test_slider_callbacks_change_the_plotted_data_and_the_numbers(explorer):
     explorer.sliders["delay"].set_val(60.0)  # shown in ms, stored in s
     assert explorer.model().reflex.delay_s == pytest.approx(0.060)
     explorer.set_preset("severe")
-    assert explorer.sliders["gain"].val == pytest.approx(preset("severe").reflex.gain) and explorer.metrics.sustained
+    assert (
+        explorer.sliders["gain"].val == pytest.approx(preset("severe").reflex.gain)
+        and explorer.metrics.over_10_s
+        and explorer.metrics.ongoing
+    )
 
 
 def test_treatment_controls(explorer):
     explorer.set_preset("severe")
     explorer.set_medication("baclofen")
-    assert "baclofen" in explorer.model().name and not explorer.metrics.sustained
+    assert "baclofen" in explorer.model().name and not (explorer.metrics.over_10_s and explorer.metrics.ongoing)
     explorer.set_medication("none")
     explorer.sliders["afo"].set_val(2.0)
-    assert explorer.model().orthosis.stiffness_nm_per_rad > 100 and not explorer.metrics.sustained
+    assert explorer.model().orthosis.stiffness_nm_per_rad > 100 and not (
+        explorer.metrics.over_10_s and explorer.metrics.ongoing
+    )
     explorer.sliders["afo"].set_val(0.0)
     explorer.sliders["botox"].set_val(3.0)
     assert explorer.model().muscle.max_force_n < 0.8 * 5790.0
     explorer.set_preset("severe")
-    assert explorer.metrics.sustained
+    assert explorer.metrics.over_10_s and explorer.metrics.ongoing
 
 
 def test_explorer_update_is_fast(explorer):
@@ -176,4 +182,4 @@ def test_an_impossible_setting_is_shown_not_raised(explorer, monkeypatch):
     assert "cannot simulate this setting" in explorer.text.get_text()
     assert "the ankle passed ±90°" in explorer.text.get_text()
     explorer.set_preset("severe")
-    assert explorer.metrics.sustained and "beats" in explorer.text.get_text()
+    assert explorer.metrics.over_10_s and explorer.metrics.ongoing and "beats" in explorer.text.get_text()

@@ -114,7 +114,7 @@ def test_botox_shortens_clonus_at_2_to_4_weeks_and_fades_by_12():
     untreated = clonus_metrics(simulate(base))
     for weeks in (2.0, 3.0, 4.0):
         treated = clonus_metrics(simulate(apply(base, "botox", weeks=weeks)))
-        assert treated.duration_s < untreated.duration_s and not treated.sustained
+        assert treated.duration_s < untreated.duration_s and not (treated.over_10_s and treated.ongoing)
     assert clonus_metrics(simulate(apply(base, "botox", weeks=12.0))).sustained
 
 
@@ -148,7 +148,7 @@ def test_afo_nudges_clonus_frequency_up():
     base = preset("severe").with_values({"reflex.gain": 12.0})
     free = clonus_metrics(simulate(base))
     braced = clonus_metrics(simulate(apply(base, "afo", stiffness_nm_per_deg=0.58)))
-    assert free.sustained and braced.sustained
+    assert free.over_10_s and free.ongoing and braced.over_10_s and braced.ongoing
     assert braced.frequency_hz > free.frequency_hz
 
 
