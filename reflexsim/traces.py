@@ -8,8 +8,8 @@ from a simulated `Result`, from a pandas DataFrame or an xarray Dataset of the s
 produce, or from a file (`read`); `reflexsim.metrics.clonus_metrics` and `beats_table` grade any of
 these through `as_trace`, so a recording and a simulation meet the same detector and grades.
 
-Files (`read`)
---------------
+Files (`read`):
+
 * **CSV/TSV** (``.csv``, ``.tsv``, ``.txt``; comma, tab or semicolon): one header line, then one row
   per sample. Lines starting with ``#`` before the header may carry ``# key = value`` metadata;
   ``stretch_start_s``, ``hold_start_s`` and ``catch_end_s`` are read from there (`write_csv`
@@ -41,8 +41,9 @@ stretch. Given (``hold_start_s``, ``--hold-start-s``) or in the file's metadata,
 otherwise it is detected on the angle as the end of the examiner's stretch: once the angle has
 risen 5° above its lowest value so far, the first maximum the beat detector confirms (followed by
 a fall of 1°, the default beat threshold) is the hold start; the stretch starts at the last moment
-before the 5° rise when the angle was within 5 % of the rise to that maximum above its minimum. A trace that starts in the middle of clonus, or
-whose stretch is smaller than 5°, needs the hold start given. The catch window ends 0.3 s after
+before the 5° rise when the angle was within 5 % of the rise to that maximum above its minimum. A
+trace that starts in the middle of clonus, or whose stretch is smaller than 5°, needs the hold
+start given. The catch window ends 0.3 s after
 the hold starts, as in the simulated protocols.
 """
 
