@@ -19,5 +19,9 @@ class SimulationError(ReflexsimError, RuntimeError):
     """A simulation could not be run or blew up; the message says when and what to try."""
 
 
+class SweepError(ReflexsimError, ValueError):
+    """A sweep specification (keys, values, design, output) is invalid, or its output is busy."""
+
+
 class TraceError(ReflexsimError, ValueError):
     """A recorded trace cannot be read or graded (missing column, bad time, gaps, unknown unit)."""

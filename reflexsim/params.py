@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -66,20 +67,47 @@ def format_range(lo: float, hi: float, unit: str) -> str:
     return f"[{lo:g}, {hi:g}] {unit}".rstrip()
 
 
+# The one spelling of a number accepted from text (command line, TOML strings, sweep values): plain
+# decimal or scientific notation, inf or nan. Python's float() also takes "1_0" (= 10), which a
+# slip of the finger should not turn into a valid value.
+_NUMBER_TEXT = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)", re.IGNORECASE)
+
+
+def number_from_text(text: str) -> float:
+    """`text` as a float if it is written as a plain number (``3``, ``-0.5``, ``1e-3``, ``inf``);
+    ValueError otherwise (``1_0``, ``0x10``, ``true``, ``3 4``)."""
+    stripped = text.strip()
+    if not _NUMBER_TEXT.fullmatch(stripped):
+        raise ValueError(f"not a number: {text!r}")
+    return float(stripped)
+
+
+def as_number(value: Any) -> float:
+    """A real number given as int, float, numpy number or plain-number text (booleans refused):
+    the one conversion behind every checked value of the command line, TOML files and the API."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, str):
+        return number_from_text(value)
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{type(value).__name__} is not a number")
+    return float(value)
+
+
 def checked_number(
     name: str, value: Any, lo: float, hi: float, unit: str, error: type[Exception] = ParameterError, note: str = ""
 ) -> float:
-    """`value` as a finite float inside [lo, hi], or `error` with one message naming `name`, the
-    value and the valid range (plus `note`, e.g. where the range comes from)."""
+    """`value` as a float inside [lo, hi] (infinite only where the range reaches infinity), or
+    `error` with one message naming `name`, the value and the valid range (plus `note`, e.g. where
+    the range comes from)."""
     valid = f"valid range {format_range(lo, hi, unit)}{note}"
-    if isinstance(value, bool):
-        raise error(f"{name} = {value!r} is not a number; {valid}")
     try:
-        v = float(value)
+        v = as_number(value)
     except (TypeError, ValueError):
         raise error(f"{name} = {value!r} is not a number; {valid}") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise error(f"{name} = {value!r} is outside its {valid}")
+    if not (lo <= v <= hi) or (math.isinf(v) and not math.isinf(lo if v < 0 else hi)):
+        shown = value.strip() if isinstance(value, str) else repr(value)
+        raise error(f"{name} = {shown} is outside its {valid}")
     return v
 
 
@@ -435,6 +463,16 @@ class Model:
     orthosis: Orthosis = field(default_factory=Orthosis)
     name: str = "custom"
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            kind = str if f.name == "name" else f.default_factory  # type: ignore[misc]
+            if not isinstance(value, kind):
+                shown = (
+                    "a str" if kind is str else f"a {kind.__name__} section (e.g. reflexsim.params.{kind.__name__}())"
+                )
+                raise ParameterError(f"Model({f.name}={value!r}): {f.name} must be {shown}")
+
     def get(self, path: str) -> float:
         """Value at a dotted path, e.g. ``model.get("reflex.gain")``."""
         section, name = _split(path)
@@ -511,12 +549,7 @@ def describe(path: str, value: float | None = None) -> ParamInfo:
     )
 
 
-def parse_value(path: str, text: str) -> float:
-    """Parse a command-line value for `path`, with a clear error for non-numbers."""
+def parse_value(path: str, text: Any) -> float:
+    """A value for `path` from the command line or a TOML file, checked against its range."""
     info = describe(path)
-    try:
-        return float(text)
-    except ValueError:
-        raise ParameterError(
-            f"{path} = {text!r} is not a number; valid range {format_range(info.lo, info.hi, info.unit)}"
-        ) from None
+    return checked_number(path, text, info.lo, info.hi, info.unit)

@@ -8,6 +8,7 @@ component functions the right-hand side uses.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +18,14 @@ from . import kernel
 from .errors import SimulationError
 from .params import Model, checked_number
 from .protocols import ClonusTest, CompiledProtocol, ProtocolLike
+from .resources import check_memory
 
 DEFAULT_DT_S = 5e-4  # from the convergence study in docs/numerics.md
 DEFAULT_DURATION_S = 12.0  # a clonus test long enough to grade > 10 s of clonus
 MIN_DT_S, MAX_DT_S = 1e-6, 5e-3
-MAX_DURATION_S = 3600.0
+MIN_DURATION_S, MAX_DURATION_S = 1e-3, 3600.0
+# A graded clonus test (the command line, sweep files and sweeps) needs the stretch and a little hold.
+MIN_GRADED_DURATION_S = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,14 +108,32 @@ class Result:
         return to_xarray(result_columns(self), result_attrs(self))
 
 
-def checked_steps(duration_s: float, dt_s: float, error: type[Exception] = SimulationError) -> tuple[float, float, int]:
+def checked_steps(
+    duration_s: float, dt_s: float, error: type[Exception] = SimulationError, min_duration_s: float = MIN_DURATION_S
+) -> tuple[float, float, int]:
     """Validated (duration_s, dt_s, number of steps); `error` is raised with one clear message."""
-    duration_s = checked_number("duration_s", duration_s, 1e-3, MAX_DURATION_S, "s", error)
+    duration_s = checked_number("duration_s", duration_s, min_duration_s, MAX_DURATION_S, "s", error)
     dt_s = checked_number("dt_s", dt_s, MIN_DT_S, MAX_DT_S, "s", error)
     n_steps = round(duration_s / dt_s)
     if n_steps < 1:
         raise error(f"duration_s = {duration_s:g} s is shorter than one step (dt_s = {dt_s:g} s)")
     return duration_s, dt_s, n_steps
+
+
+# Bytes a recorded step costs: the states, the derived signals and the time axis, float64, plus
+# the copies grading and plotting make.
+_BYTES_PER_RECORDED_STEP = 8 * 2 * (kernel.OUT_COLUMNS + kernel.N_SIGNALS + 1)
+
+
+def check_recording_fits(n_steps: int, dt_s: float, error: type[Exception] = SimulationError) -> None:
+    """Refuse a run whose time series cannot be held in this machine's memory (before allocating)."""
+    check_memory(
+        f"recording {n_steps:,} steps of {dt_s:g} s ({n_steps * dt_s:g} s)",
+        n_steps + 1,
+        _BYTES_PER_RECORDED_STEP,
+        "steps",
+        error,
+    )
 
 
 # Fastest joint velocity a run is assumed to reach (rad/s): above any examiner's stretch (≈ 400 °/s
@@ -138,16 +160,60 @@ def max_stable_dt(model: Model, compiled: CompiledProtocol) -> float:
 _HINT_MODEL = "check that the parameters are physiological (`reflexsim params` lists the ranges)"
 
 
+def loop_delay_s(model: Model) -> float:
+    """Reflex plus electromechanical delay: the delay line must span at least 2 steps of it."""
+    return model.reflex.delay_s + model.muscle.electromechanical_delay_s
+
+
+def choose_step(
+    model: Model, protocol: ProtocolLike, max_dt_s: float = DEFAULT_DT_S, error: type[Exception] = SimulationError
+) -> tuple[float, CompiledProtocol]:
+    """The step `simulate` uses when none is given: the largest ``max_dt_s / 2**k`` (k = 0, 1, ...)
+    that spans the loop delay twice and keeps RK4 stable for this model under this protocol
+    (`max_stable_dt`), and the protocol compiled for it. Halving keeps the protocol's events on
+    the grid of the larger step, so the run differs from one at `max_dt_s` only by the finer step."""
+    step = delay_step(loop_delay_s(model), checked_number("max_dt_s", max_dt_s, MIN_DT_S, MAX_DT_S, "s", error))
+    found = stable_step(model, protocol, step)
+    if found is None:
+        raise error(
+            f"no step of at least {MIN_DT_S:g} s suits this model and protocol (loop delay or stiffness); {_HINT_MODEL}"
+        )
+    return found
+
+
+def delay_step(loop_delay: float, max_dt_s: float) -> float:
+    """The largest ``max_dt_s / 2**k`` that the loop delay spans twice (below MIN_DT_S: none)."""
+    step = max_dt_s
+    while step >= MIN_DT_S and loop_delay < 2.0 * step:
+        step /= 2.0
+    return step
+
+
+def stable_step(model: Model, protocol: ProtocolLike, step: float) -> tuple[float, CompiledProtocol] | None:
+    """The largest ``step / 2**k`` no smaller than MIN_DT_S that keeps RK4 stable for this model
+    under this protocol, with the protocol compiled for it; None if there is none."""
+    while step >= MIN_DT_S:
+        compiled = protocol.compile(step)
+        limit = max_stable_dt(model, compiled)
+        if step <= limit:
+            return step, compiled
+        step /= 2.0 ** max(1, math.ceil(math.log2(step / limit)))  # checked again: the compiled protocol moves
+    return None
+
+
 def simulate(
     model: Model,
     protocol: ProtocolLike | None = None,
     *,
     duration_s: float = DEFAULT_DURATION_S,
-    dt_s: float = DEFAULT_DT_S,
+    dt_s: float | None = None,
+    max_dt_s: float = DEFAULT_DT_S,
 ) -> Result:
     """Simulate `model` under `protocol` (default: the standard `ClonusTest`).
 
-    Fixed-step RK4 with a delay line; see docs/numerics.md for the step choice and accuracy.
+    Fixed-step RK4 with a delay line; see docs/numerics.md for the step choice and accuracy. With
+    `dt_s` the run uses that step and refuses one too large for the model; without, it uses the
+    largest ``max_dt_s / 2**k`` the model allows (`choose_step`; `Result.dt_s` reports it).
     Raises `SimulationError` with the time and a hint if the run cannot be done or blows up.
     """
     if not isinstance(model, Model):
@@ -155,16 +221,22 @@ def simulate(
     protocol = ClonusTest() if protocol is None else protocol
     if not hasattr(protocol, "compile"):
         raise SimulationError(f"protocol must be a reflexsim protocol such as ClonusTest(), got {protocol!r}")
+    if dt_s is None:
+        checked_steps(duration_s, max_dt_s)
+        dt_s, compiled = choose_step(model, protocol, max_dt_s)
+    else:
+        compiled = None
     duration_s, dt_s, n_steps = checked_steps(duration_s, dt_s)
+    check_recording_fits(n_steps, dt_s)
 
-    total_delay = model.reflex.delay_s + model.muscle.electromechanical_delay_s
+    total_delay = loop_delay_s(model)
     if total_delay < 2.0 * dt_s:
         raise SimulationError(
             f"dt_s = {dt_s:g} s is too large for the loop delay: reflex.delay_s + "
             f"muscle.electromechanical_delay_s = {total_delay:g} s must be at least 2 steps; "
             f"use dt_s <= {total_delay / 2:g}"
         )
-    compiled = protocol.compile(dt_s)
+    compiled = protocol.compile(dt_s) if compiled is None else compiled
     segments = compiled.segments
     dt_limit = max_stable_dt(model, compiled)
     if dt_s > dt_limit:

@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from .errors import ParameterError, SimulationError
 from .metrics import stretch_response
-from .params import Model, format_range, json_number
+from .params import Model, checked_number, json_number, number_from_text
 from .protocols import RampAndHold
 from .simulation import simulate
 
@@ -69,14 +69,7 @@ class Treatment:
         resolved = {k.name: k.default for k in self.keys}
         for name, value in values.items():
             key = self.key(name)
-            valid = f"valid range {format_range(key.lo, key.hi, key.unit)}"
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise TreatmentError(f"{self.name}:{name} = {value!r} is not a number; {valid}") from None
-            if math.isnan(number) or not key.lo <= number <= key.hi:
-                raise TreatmentError(f"{self.name}:{name} = {value!r} is outside its {valid}")
-            resolved[name] = number
+            resolved[name] = checked_number(f"{self.name}:{name}", value, key.lo, key.hi, key.unit, TreatmentError)
         changes = self.function(model, **resolved)
         shown = ",".join(f"{k}={resolved[k]:g}" for k in resolved if k in values)
         label = f"{self.name}:{shown}" if shown else self.name
@@ -555,6 +548,8 @@ def apply(model: Model, name: str, **values: float) -> Model:
 
 def parse_spec(spec: str) -> tuple[str, dict[str, float]]:
     """Parse ``NAME[:key=value,...]`` (the command-line form) into a name and its keys."""
+    if not isinstance(spec, str):
+        raise TreatmentError(f"a treatment is written NAME[:key=value,...] (e.g. 'botox:weeks=3'), got {spec!r}")
     name, _, rest = spec.strip().partition(":")
     treatment = get(name.strip())
     values: dict[str, float] = {}
@@ -563,19 +558,23 @@ def parse_spec(spec: str) -> tuple[str, dict[str, float]]:
         if not sep:
             raise TreatmentError(f"treatment {treatment.name!r}: expected key=value, got {item!r}")
         spec_key = treatment.key(key.strip())
+        if spec_key.name in values:
+            raise TreatmentError(f"treatment {treatment.name!r}: key {spec_key.name!r} is given twice in {spec!r}")
         try:
-            values[spec_key.name] = float(text)
+            values[spec_key.name] = number_from_text(text)
         except ValueError:
-            raise TreatmentError(
-                f"{treatment.name}:{spec_key.name} = {text.strip()!r} is not a number; valid range "
-                f"{format_range(spec_key.lo, spec_key.hi, spec_key.unit)}"
-            ) from None
+            values[spec_key.name] = text.strip()  # the treatment refuses it with its range
     return treatment.name, values
 
 
 def apply_all(model: Model, specs: Iterable[str | tuple[str, Mapping[str, float]]]) -> Model:
     """Apply treatments in order; each is ``"NAME[:key=value,...]"`` or ``(name, {key: value})``."""
+    if isinstance(specs, str) or not isinstance(specs, Iterable):
+        raise TreatmentError(f"treatments must be a list such as ['botox:weeks=3'], got {specs!r}")
     for spec in specs:
-        name, values = parse_spec(spec) if isinstance(spec, str) else (spec[0], dict(spec[1]))
+        if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and isinstance(spec[1], Mapping):
+            name, values = spec[0], dict(spec[1])
+        else:
+            name, values = parse_spec(spec)
         model = apply(model, name, **values)
     return model

@@ -254,7 +254,7 @@ def test_a_step_max_stable_dt_accepts_keeps_the_state_physical():
     solution never leaves it) and agrees with a much finer step."""
     model = Model().with_values(FAST_DEPRESSION)
     try:
-        result = simulate(model, duration_s=1.0)
+        result = simulate(model, duration_s=1.0, dt_s=DEFAULT_DT_S)
     except SimulationError as err:
         assert "too large for the stiffness" in str(err), str(err)
         return
