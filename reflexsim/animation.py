@@ -115,8 +115,9 @@ def check_animation_path(path: str | Path) -> Path:
 
 def save_animation(anim: animation.FuncAnimation, path: str | Path, fps: int = 20, dpi: int = 70) -> Path:
     """Write .gif (Pillow) or .mp4 (ffmpeg, if installed)."""
+    from .files import atomic_write
+
     path = check_animation_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = animation.PillowWriter(fps=fps) if path.suffix.lower() == ".gif" else animation.FFMpegWriter(fps=fps)
-    anim.save(str(path), writer=writer, dpi=dpi)
-    return path
+    return atomic_write(path, lambda tmp: anim.save(str(tmp), writer=writer, dpi=dpi))

@@ -87,11 +87,16 @@ def summary_line(metrics: ClonusMetrics) -> str:
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
-    """Save a figure (made without pyplot, so no GUI backend is involved), creating the folder."""
+    """Save a figure (made without pyplot, so no GUI backend is involved), creating the folder;
+    written under a temporary name and renamed, so a failure leaves no partial file."""
+    from matplotlib import rcParams
+
+    from .files import atomic_write
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    return path
+    kind = path.suffix.lstrip(".").lower() or rcParams["savefig.format"]
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=kind))
 
 
 def reflex_loop_figure(model) -> Figure:

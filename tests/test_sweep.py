@@ -15,6 +15,7 @@ xr = pytest.importorskip("xarray")
 
 from reflexsim import ClonusTest, Model, ReflexsimError, TorqueProfile, clonus_metrics, kernel, simulate  # noqa: E402
 from reflexsim import treatments as treatments_module  # noqa: E402
+from reflexsim.cli.sweep_command import register  # noqa: E402
 from reflexsim.params import PATHS, describe  # noqa: E402
 from reflexsim.presets import preset  # noqa: E402
 from reflexsim.protocols import BiasTest, TardieuStretch  # noqa: E402
@@ -32,7 +33,6 @@ from reflexsim.sweep import (  # noqa: E402
     sweep,
     zipped,
 )
-from reflexsim.sweep_cli import register  # noqa: E402
 
 SEVERE = preset("severe")
 GAIN_MAX = describe("reflex.gain").hi  # the upper end of the gain range is a calibration choice
@@ -169,7 +169,7 @@ def test_status_table_covers_every_kernel_status():
 def test_step_limits_depend_only_on_the_columns_the_sweep_deduplicates_on():
     """The sweep computes step limits once per combination of the foot/joint/muscle/orthosis/spindle
     values and the depression parameters: the rest of the reflex must not matter."""
-    from reflexsim.sweep import _STEP_LIMIT_COLUMNS
+    from reflexsim.sweep.plan import STEP_LIMIT_COLUMNS as _STEP_LIMIT_COLUMNS
 
     compiled = ClonusTest().compile(5e-4)
     others = {p for i, p in enumerate(PATHS) if i not in set(_STEP_LIMIT_COLUMNS.tolist())}

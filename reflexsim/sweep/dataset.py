@@ -1,0 +1,123 @@
+"""Dataset assembly: the kernels' metric vectors as a labelled xarray Dataset, and its summary."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import kernel
+from .plan import STATUS
+from .spec import Spec
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+# Output variables: (name, index in the kernel's metric vector, dtype, unit, description).
+METRICS = (
+    ("beats", kernel.M_BEATS, np.float32, "1", "clonus beats after the hold starts"),
+    ("frequency_hz", kernel.M_FREQUENCY_HZ, np.float64, "Hz", "beat rate over the last (up to) 10 intervals"),
+    ("duration_s", kernel.M_DURATION_S, np.float64, "s", "hold start to last beat (0 with fewer than 3 beats)"),
+    ("sustained", kernel.M_SUSTAINED, np.float32, "1", "1 if ongoing and longer than 10 s"),
+    ("ongoing", kernel.M_ONGOING, np.float32, "1", "1 if still beating when the run ended"),
+    ("decay_per_s", kernel.M_DECAY_PER_S, np.float64, "1/s", "decay rate of the peak-to-peak amplitude"),
+    ("peak_to_peak_deg", kernel.M_P2P_MAX_RAD, np.float64, "deg", "largest beat peak-to-peak angle"),
+    ("last_peak_to_peak_deg", kernel.M_P2P_LAST_RAD, np.float64, "deg", "peak-to-peak angle of the last beat"),
+    ("peak_reflex_torque_nm", kernel.M_PEAK_REFLEX_NM, np.float64, "N m", "peak reflex torque in the catch window"),
+    ("scats", kernel.M_SCATS, np.float32, "1", "SCATS clonus score 0-3"),
+    ("tardieu", kernel.M_TARDIEU, np.float32, "1", "modified Tardieu grade 0-4"),
+)
+_DEGREE_METRICS = (kernel.M_P2P_MAX_RAD, kernel.M_P2P_LAST_RAD)
+
+
+def build(
+    spec: Spec,
+    digest: str,
+    metrics: np.ndarray,
+    status: np.ndarray,
+    failed_at: np.ndarray,
+    dt: np.ndarray,
+    command: str,
+) -> xr.Dataset:
+    """Metrics as data variables over one dimension per grid key (or `point`), with full attrs."""
+    import xarray as xr
+
+    design = spec.design
+    if design.kind == "grid":
+        dims = design.keys
+        coords: dict[str, Any] = {
+            k.text: (k.text, axis, {"units": k.unit}) for k, axis in zip(spec.keys, design.axes, strict=True)
+        }
+    else:
+        dims = ("point",)
+        pts = design.points()
+        coords = {"point": np.arange(design.size)}
+        coords.update({k.text: ("point", pts[:, i], {"units": k.unit}) for i, k in enumerate(spec.keys)})
+    shape = design.shape
+    data: dict[str, Any] = {}
+    for name, index, dtype, unit, doc in METRICS:
+        values = metrics[:, index]
+        if index in _DEGREE_METRICS:
+            values = np.degrees(values)
+        data[name] = (dims, values.astype(dtype).reshape(shape), {"units": unit, "long_name": doc})
+    codes = sorted(STATUS)
+    data["status"] = (
+        dims,
+        status.reshape(shape),
+        {
+            "long_name": "outcome of the point (0 = ok; others: metrics are NaN)",
+            "flag_values": np.array(codes, dtype=np.int8),
+            "flag_meanings": " ".join(STATUS[c][0] for c in codes),
+            "flag_descriptions": json.dumps({str(c): f"{STATUS[c][0]}: {STATUS[c][1]}" for c in codes}),
+        },
+    )
+    data["failed_at_s"] = (dims, failed_at.reshape(shape), {"units": "s", "long_name": "time the run failed"})
+    data["step_s"] = (
+        dims,
+        dt.reshape(shape),
+        {"units": "s", "long_name": "integration step the point ran at (NaN: not run)"},
+    )
+    spec_json = spec.as_json()
+    attrs: dict[str, Any] = {
+        "title": "reflexsim parameter sweep",
+        "Conventions": "CF-1.8",
+        "reflexsim_version": spec_json["reflexsim_version"],
+        "design": design.kind,
+        "seed": np.int32(design.seed),
+        "samples": np.int32(design.samples),
+        "swept": json.dumps(list(design.keys)),
+        "model_name": spec.model.name,
+        **{f"model.{path}": value for path, value in spec.model.items()},
+        "protocol": json.dumps(spec_json["protocol"], allow_nan=False),
+        "duration_s": spec.duration_s,
+        "dt_s": spec.max_dt_s if spec.dt_s is None else spec.dt_s,
+        "step": "automatic: the largest dt_s / 2**k each point allows" if spec.dt_s is None else "fixed",
+        "n_steps": np.int32(spec.n_steps(spec.max_dt_s if spec.dt_s is None else spec.dt_s)),
+        "kernel": spec.kernel,
+        "beat_threshold_deg": spec.beat_threshold_deg,
+        "catch_torque_nm": spec.catch_torque_nm,
+        "slight_torque_nm": spec.slight_torque_nm,
+        "command": command,
+        "sweep_spec": json.dumps(spec_json, sort_keys=True, allow_nan=False),
+        "sweep_digest": digest,
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def summary(ds: xr.Dataset) -> str:
+    """One line: points, how many ran, failures counted by reason, and points run at a finer step."""
+    status = np.asarray(ds["status"]).ravel()
+    codes, counts = np.unique(status, return_counts=True)
+    by_code = dict(zip(codes.tolist(), counts.tolist(), strict=True))
+    ok = by_code.pop(kernel.STATUS_OK, 0)
+    line = f"{status.size:,} points: {ok:,} ok"
+    if by_code:
+        reasons = ", ".join(f"{n:,} {STATUS.get(c, (str(c),))[0]}" for c, n in sorted(by_code.items()))
+        line += f", {sum(by_code.values()):,} failed ({reasons})"
+    if "step_s" in ds and ds.attrs.get("step", "fixed") != "fixed":
+        steps = np.asarray(ds["step_s"]).ravel()
+        finer = int(np.sum(steps < ds.attrs["dt_s"]))
+        if finer:
+            line += f"; {finer:,} at a step below {ds.attrs['dt_s']:g} s (smallest {np.nanmin(steps):g} s)"
+    return line

@@ -1,0 +1,219 @@
+"""Where a sweep keeps its work: the run lock, checkpoint chunks and the NetCDF file.
+
+* **Lock**: a sweep with ``out=`` holds an exclusive lock (`filelock`, an flock on Unix) on
+  ``OUT.lock`` for the whole run, so a second sweep aimed at the same file is refused at once
+  instead of sharing the checkpoint folder. The lock file is removed when the run ends; one left by
+  a killed process is harmless (the kernel released its lock) and is taken over.
+* **Checkpoints**: each finished chunk is one ``.npz`` file in ``OUT.checkpoint/``, written
+  atomically and carrying the sweep's digest, its index and the step of each point; on resume a
+  chunk that is damaged, of another sweep or of the wrong size is computed again, with a note.
+* **NetCDF**: the final file is written under a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import kernel
+from ..errors import SweepError
+from ..files import OutputError, atomic_write, check_output, write_bytes_atomically
+from .plan import STATUS, ChunkResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+CHECKPOINT_SUFFIX = ".checkpoint"
+LOCK_SUFFIX = ".lock"
+NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf")
+
+
+class SweepNote(UserWarning):
+    """Something a sweep did on its own that the user should know (e.g. a damaged chunk recomputed)."""
+
+
+def checkpoint_folder(out: str | os.PathLike[str]) -> Path:
+    """Where the checkpoint of a sweep written to `out` lives: `out` + ".checkpoint", beside it."""
+    out = Path(out)
+    return out.with_name(out.name + CHECKPOINT_SUFFIX)
+
+
+def lock_file(out: str | os.PathLike[str]) -> Path:
+    out = Path(out)
+    return out.with_name(out.name + LOCK_SUFFIX)
+
+
+def check_out(out: Any) -> Path:
+    """The output path, if a NetCDF file can be written there (checked before any work)."""
+    try:
+        return check_output(out, "the sweep's output file", NETCDF_SUFFIXES)
+    except OutputError as exc:
+        raise SweepError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """Hold the exclusive lock of the sweep writing `out`, or refuse at once (never waits)."""
+    from filelock import FileLock, Timeout
+
+    path = lock_file(out)
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SweepError(
+            f"another sweep is writing {out} (it holds {path}); wait for it to end or write to another file"
+        ) from None
+    except OSError as exc:
+        raise SweepError(f"cannot lock {path}: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        # Unlinked while still held: a process that opened the old file sees it unlinked and retries.
+        path.unlink(missing_ok=True)
+        lock.release()
+
+
+def note(message: str) -> None:
+    warnings.warn(message, SweepNote, stacklevel=3)
+
+
+class Checkpoint:
+    """Finished chunks of one sweep, kept until the final file is written."""
+
+    def __init__(self, out: Path, manifest: dict[str, Any], chunk_rows: list[int]) -> None:
+        self.folder = checkpoint_folder(out)
+        self.manifest = manifest
+        self.digest = manifest["digest"]
+        self.chunk_rows = chunk_rows  # points per chunk index
+
+    def open(self) -> dict[int, ChunkResult]:
+        """Create the folder, or check that it holds this sweep; returns the valid chunks already done."""
+        path = self.folder / "sweep.json"
+        if self.folder.is_dir() and path.exists():
+            try:
+                found = json.loads(path.read_text())
+                if not isinstance(found, dict):
+                    raise ValueError
+            except (OSError, ValueError):
+                note(f"the checkpoint manifest {path} was damaged; written again (chunks are checked one by one)")
+                found = None
+            if found is not None and (
+                found.get("digest") != self.digest or found.get("chunk_size") != self.manifest["chunk_size"]
+            ):
+                raise SweepError(
+                    f"{self.folder} holds the checkpoint of a different sweep (or chunk size); "
+                    f"delete it to start over, or write to another output file"
+                )
+            if found is None:
+                self._write_manifest(path)
+            return self._load()
+        try:
+            self.folder.mkdir(exist_ok=True)  # it may exist, empty, after a crash right after creating it
+        except OSError as exc:
+            raise SweepError(f"cannot create the checkpoint folder {self.folder}: {exc.strerror}") from None
+        self._write_manifest(path)
+        return {}
+
+    def _write_manifest(self, path: Path) -> None:
+        write_bytes_atomically(path, json.dumps(self.manifest, indent=1).encode())
+
+    def _load(self) -> dict[int, ChunkResult]:
+        done = {}
+        for file in sorted(self.folder.glob("chunk-*.npz")):
+            try:
+                result = self._read(file)
+            except Exception as exc:
+                note(f"checkpoint chunk {file.name} is unusable ({_reason(exc)}); its points are computed again")
+                continue
+            done[result.index] = result
+        return done
+
+    def _read(self, file: Path) -> ChunkResult:
+        with np.load(file, allow_pickle=False) as z:
+            if str(z["digest"]) != self.digest:
+                raise ValueError("it belongs to another sweep")
+            index = int(z["index"])
+            if not 0 <= index < len(self.chunk_rows) or file.name != _chunk_name(index):
+                raise ValueError(f"chunk index {index} does not match")
+            n = self.chunk_rows[index]
+            result = ChunkResult(index, z["metrics"], z["status"], z["failed_at_s"], z["dt_s"])
+        shapes = {
+            "metrics": (result.metrics, (n, kernel.N_METRICS), "f"),
+            "status": (result.status, (n,), "i"),
+            "failed_at_s": (result.failed_at_s, (n,), "f"),
+            "dt_s": (result.dt_s, (n,), "f"),
+        }
+        for name, (arr, shape, kind) in shapes.items():
+            if arr.shape != shape or arr.dtype.kind != kind:
+                raise ValueError(f"{name} has shape {arr.shape}, expected {shape}")
+        if not np.isin(result.status, list(STATUS)).all():
+            raise ValueError("unknown status codes")
+        return result
+
+    def save(self, result: ChunkResult) -> None:
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:
+                np.savez(
+                    f,
+                    digest=np.array(self.digest),
+                    index=result.index,
+                    metrics=result.metrics,
+                    status=result.status,
+                    failed_at_s=result.failed_at_s,
+                    dt_s=result.dt_s,
+                )
+
+        atomic_write(self.folder / _chunk_name(result.index), write)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _chunk_name(index: int) -> str:
+    return f"chunk-{index:07d}.npz"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:120]
+
+
+def netcdf_engine() -> str | None:
+    """netCDF4 (NetCDF-4 files, the `sweep` extra) if installed, else xarray's choice."""
+    return "netcdf4" if importlib.util.find_spec("netCDF4") else None
+
+
+def require(module: str, what: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise SweepError(f"{what} needs the optional package {module!r}: pip install 'reflexsim[sweep]'")
+
+
+def write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    """Write to a temporary file beside `path`, then rename it into place (never a partial file)."""
+    atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine=netcdf_engine()))
+
+
+def load(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Read a sweep file into memory (the file is closed afterwards)."""
+    require("xarray", "reading a sweep")
+    import xarray as xr
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise SweepError(f"a sweep file is a path such as 'sweep.nc', got {path!r}")
+    if not Path(path).is_file():
+        raise SweepError(f"cannot read {path}: no such file")
+    try:
+        with xr.open_dataset(path, engine=netcdf_engine()) as ds:
+            return ds.load()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise SweepError(f"{path} is not a readable sweep file ({_reason(exc)})") from None
