@@ -1386,6 +1386,17 @@ def sweep_exact(params, seg, samples, theta_start, dt, n_steps, ev, metrics, sta
             metrics[i, :] = math.nan
 
 
+@njit(cache=True, parallel=True)
+def run_batch(params, seg, samples, theta_start, dt, n_steps, out, status):
+    """`run` (recording only) for every row of params (prange), into out[i] (n_steps + 1 rows):
+    many candidate trajectories at once, e.g. for a fit's global stage."""
+    no_events = np.empty(0)
+    for i in prange(params.shape[0]):
+        m = np.empty(0)
+        st, _, _ = run(params[i], seg, samples, theta_start, dt, n_steps, no_events, out[i], m)
+        status[i] = st
+
+
 # ---------------------------------------------------------------------------------------------
 # Lockstep layout: the work array is the constants record (C_* rows) followed by state rows.
 

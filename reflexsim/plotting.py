@@ -15,6 +15,8 @@ from .simulation import Result
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from .fitting import FitResult
+
 SCATS_WORDS = {0: "no clonus", 1: "mild, < 3 s", 2: "moderate, 3–10 s", 3: "severe, > 10 s"}
 TARDIEU_WORDS = {
     0: "no resistance",
@@ -216,4 +218,65 @@ def hopf_boundary_figure(curves) -> Figure:
     for ax in (ax_gain, ax_freq):
         ax.grid(alpha=0.3)
     fig.suptitle("Linear stability of the held ankle (no curve: stable for every gain up to 20)", fontsize=10)
+    return fig
+
+
+def fit_figure(fit: FitResult) -> Figure:
+    """A fit at a glance: the recorded and fitted angle overlaid (offset and drift of the fit
+    removed as the fit removes them), the EMG envelope if recorded, the angle residual, and each
+    free parameter's profile deviance with its confidence threshold."""
+    from matplotlib.figure import Figure
+    from scipy import stats
+
+    trace, run = fit.trace, fit.fitted
+    shift = run.events.stretch_start_s - trace.stretch_start_s  # recording -> simulation clock
+    t = trace.time_s + shift
+    keep = t >= 0.0
+    t = t[keep]
+    recorded = np.degrees(trace.angle_rad[keep])
+    simulated = np.interp(t, run.time_s, run.angle_deg)
+    basis = np.column_stack([np.ones_like(t), t - t.mean()])
+    coef, *_ = np.linalg.lstsq(basis, recorded - simulated, rcond=None)
+    fitted = simulated + basis @ coef
+    has_emg = trace.envelope is not None
+    n_free = len(fit.parameters)
+    fig = Figure(figsize=(10.0, 7.5 + (1.8 if has_emg else 0.0)), layout="constrained")
+    rows = 3 + int(has_emg)
+    grid = fig.add_gridspec(rows, max(n_free, 1), height_ratios=[2.0] + ([1.3] if has_emg else []) + [0.9, 1.4])
+    ax_angle = fig.add_subplot(grid[0, :])
+    ax_angle.plot(t, recorded, color="0.55", lw=0.8, label="recorded")
+    ax_angle.plot(t, fitted, color="C0", lw=1.1, label="fitted model")
+    ax_angle.set_ylabel("ankle angle (°, dorsiflexion +)")
+    ax_angle.legend(loc="upper right", frameon=False)
+    shown = ", ".join(f"{p.path.split('.')[-1]} = {p.value:.4g}" for p in fit.parameters)
+    ax_angle.set_title(f"{trace.source or 'recorded trace'}: {shown}", fontsize=10)
+    row = 1
+    if has_emg:
+        ax_emg = fig.add_subplot(grid[row, :], sharex=ax_angle)
+        env = np.asarray(trace.envelope)[keep]
+        exc = np.interp(t, run.time_s, run.excitation)
+        design = np.column_stack([exc, np.ones_like(exc)])
+        scale, *_ = np.linalg.lstsq(design, env, rcond=None)
+        ax_emg.plot(t, env, color="0.55", lw=0.8, label="recorded EMG envelope")
+        ax_emg.plot(t, design @ scale, color="C3", lw=1.0, label="model excitation (scaled)")
+        ax_emg.set_ylabel(f"EMG ({trace.envelope_unit})")
+        ax_emg.legend(loc="upper right", frameon=False)
+        row += 1
+    ax_res = fig.add_subplot(grid[row, :], sharex=ax_angle)
+    ax_res.plot(t, recorded - fitted, color="0.3", lw=0.6)
+    ax_res.axhline(0.0, color="k", lw=0.5)
+    ax_res.set_ylabel("residual (°)")
+    ax_res.set_xlabel(f"time (s, model clock; RMS {fit.angle_rms_deg:.3f}°)")
+    threshold = float(stats.chi2.ppf(fit.confidence, 1))
+    for j, p in enumerate(fit.parameters):
+        ax = fig.add_subplot(grid[row + 1, j])
+        if p.path in fit.profiles:
+            values, deviance = fit.profiles[p.path]
+            ax.plot(values, deviance, "o-", color="C0", ms=3, lw=1.0)
+            ax.axhline(threshold, color="C3", lw=0.8, ls="--")
+            ax.axvspan(p.ci_lo, p.ci_hi, color="C0", alpha=0.12)
+        ax.axvline(p.value, color="k", lw=0.6)
+        ax.set_xlabel(f"{p.path} ({p.unit})" + ("" if p.identifiable else " — not identifiable"), fontsize=8)
+        if j == 0:
+            ax.set_ylabel("profile deviance")
     return fig
