@@ -222,7 +222,6 @@ def simulate(
     if not hasattr(protocol, "compile"):
         raise SimulationError(f"protocol must be a reflexsim protocol such as ClonusTest(), got {protocol!r}")
     if dt_s is None:
-        checked_steps(duration_s, max_dt_s)
         dt_s, compiled = choose_step(model, protocol, max_dt_s)
     else:
         compiled = None

@@ -43,7 +43,8 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
     protocol = ClonusTest(
         stretch_deg=args.stretch_deg, velocity_deg_per_s=args.velocity_deg_per_s, hold_torque_nm=args.hold_torque_nm
     )
-    figure_path = None if args.no_plot else checked_figure(args.plot or f"clonus_test_{args.preset}.png")
+    default_figure = f"clonus_test_{args.preset}.png"
+    figure_path = None if args.no_plot else checked_figure(default_figure if args.plot is None else args.plot)
     max_dt = DEFAULT_DT_S if args.dt is None else args.dt
     t0 = time.perf_counter()
     result = simulate(model, protocol, duration_s=args.duration, max_dt_s=max_dt)

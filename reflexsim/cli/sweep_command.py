@@ -28,6 +28,7 @@ from ..errors import SweepError
 from ..params import checked_number
 from ..presets import DEFAULT_PRESET, PRESETS
 from ..simulation import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, MIN_GRADED_DURATION_S
+from ..sweep.store import SweepNote
 from .options import EXIT_INTERRUPTED, build_model, model_options, number_option, pairs, step_option, whole_number
 
 # TOML keys and what they mean (command-line option in brackets).
@@ -257,7 +258,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             warnings.catch_warnings(),
             sw.dask_client(settings["dask"]) if settings.get("dask") else contextlib.nullcontext() as client,
         ):
-            warnings.showwarning = _show_note
+            warnings.showwarning = _note_printer(warnings.showwarning)
             ds = sw.sweep(model, design, client=client, on_chunk=lambda r: computed.append(r.points), **options)
     except KeyboardInterrupt:
         folder = sw.checkpoint_folder(out)
@@ -278,6 +279,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show_note(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings (e.g. a damaged checkpoint chunk recomputed) as one `reflexsim: note:` line each."""
-    print(f"reflexsim: note: {message}", file=sys.stderr)
+def _note_printer(show: Any) -> Any:
+    """Sweep notes (e.g. a damaged checkpoint chunk recomputed) as one `reflexsim: note:` line each."""
+
+    def show_note(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, SweepNote):
+            print(f"reflexsim: note: {message}", file=sys.stderr)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    return show_note
