@@ -422,18 +422,11 @@ def test_two_sweeps_on_one_output_at_once(folder, capsys):
 
 
 @pytest.mark.parametrize("damage", ["empty", "truncated", "flipped byte", "wrong row count", "other sweep"])
-def test_a_damaged_chunk_is_computed_again_with_a_note(damage, folder):
+def test_a_damaged_chunk_is_computed_again_with_a_note(damage, folder, interrupt_after):
     out = folder / "s.nc"
     whole = sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=1)
-    seen = []
-
-    def stop_after_two(report):
-        seen.append(report.index)
-        if len(seen) == 2:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=1, out=out, on_chunk=stop_after_two)
+        sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=1, out=out, on_chunk=interrupt_after(2))
     chunk = sorted((folder / "s.nc.checkpoint").glob("chunk-*.npz"))[0]
     data = chunk.read_bytes()
     if damage == "empty":
@@ -460,19 +453,15 @@ def test_a_damaged_chunk_is_computed_again_with_a_note(damage, folder):
     assert files(folder) == {"s.nc"}
 
 
-def test_a_damaged_chunk_through_the_command_is_a_note_line(folder, capsys):
+def test_a_damaged_chunk_through_the_command_is_a_note_line(folder, capsys, interrupt_after):
     argv = [*SW, "--param", "reflex.gain=0,3,6.5,8", "--chunk-size", "1"]
     with pytest.raises(KeyboardInterrupt):
-        sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=1, out=folder / "s.nc", on_chunk=_interrupt)
+        sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=1, out=folder / "s.nc", on_chunk=interrupt_after(1))
     next((folder / "s.nc.checkpoint").glob("chunk-*.npz")).write_bytes(b"garbage")
     code, out, err = run(argv, capsys)
     assert code == 0 and "Traceback" not in err
     assert err.startswith("reflexsim: note: checkpoint chunk chunk-0000000.npz is unusable")
     assert "4 points: 4 ok" in out
-
-
-def _interrupt(report):
-    raise KeyboardInterrupt
 
 
 # --------------------------------------------------------------------------------------------- generated

@@ -352,20 +352,13 @@ def test_other_protocols_match_simulate(protocol):
 SMALL = {"reflex.gain": [0.0, 3.0, 6.5], "reflex.delay_s": [0.03, 0.05]}
 
 
-def test_resume_after_interruption_gives_an_identical_file(tmp_path):
+def test_resume_after_interruption_gives_an_identical_file(tmp_path, interrupt_after):
     whole = tmp_path / "whole.nc"
     sweep(SEVERE, SMALL, duration_s=SHORT_S, out=whole, chunk_size=2)
 
     out = tmp_path / "resumed.nc"
-    seen = []
-
-    def stop_after_two(report):
-        seen.append(report.index)
-        if len(seen) == 2:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        sweep(SEVERE, SMALL, duration_s=SHORT_S, out=out, chunk_size=2, on_chunk=stop_after_two)
+        sweep(SEVERE, SMALL, duration_s=SHORT_S, out=out, chunk_size=2, on_chunk=interrupt_after(2))
     checkpoint = tmp_path / "resumed.nc.checkpoint"
     assert len(list(checkpoint.glob("chunk-*.npz"))) == 2 and not out.exists()
 
@@ -386,16 +379,12 @@ def test_resume_after_interruption_gives_an_identical_file(tmp_path):
         sweep(SEVERE, SMALL, duration_s=1.0, out=out)
 
 
-def test_checkpoint_of_a_different_sweep_is_refused(tmp_path):
+def test_checkpoint_of_a_different_sweep_is_refused(tmp_path, interrupt_after):
     out = tmp_path / "s.nc"
     with pytest.raises(KeyboardInterrupt):
-        sweep(SEVERE, SMALL, duration_s=SHORT_S, out=out, chunk_size=2, on_chunk=_interrupt)
+        sweep(SEVERE, SMALL, duration_s=SHORT_S, out=out, chunk_size=2, on_chunk=interrupt_after(1))
     with pytest.raises(SweepError, match="holds the checkpoint of a different sweep"):
         sweep(SEVERE, SMALL, duration_s=SHORT_S, out=out, chunk_size=3)
-
-
-def _interrupt(report):
-    raise KeyboardInterrupt
 
 
 def test_netcdf_round_trip_keeps_every_attribute_and_reproduces_the_run(tmp_path):
