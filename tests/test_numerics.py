@@ -93,8 +93,8 @@ def test_default_step_within_tolerance_of_four_times_finer():
         coarse = simulate(model)
         fine = simulate(model, dt_s=DEFAULT_DT_S / 4)
         mc, mf = clonus_metrics(coarse), clonus_metrics(fine)
-        coarse = (mc.beats, mc.scats, mc.tardieu, mc.over_10_s, mc.ongoing)
-        assert coarse == (mf.beats, mf.scats, mf.tardieu, mf.over_10_s, mf.ongoing)
+        grades = (mc.beats, mc.scats, mc.tardieu, mc.over_10_s, mc.ongoing)
+        assert grades == (mf.beats, mf.scats, mf.tardieu, mf.over_10_s, mf.ongoing)
         if mc.beats >= 3:
             assert mc.frequency_hz == pytest.approx(mf.frequency_hz, rel=5e-3)
             assert mc.duration_s == pytest.approx(mf.duration_s, rel=5e-3, abs=2e-3)
