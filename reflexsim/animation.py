@@ -43,9 +43,51 @@ def clonus_animation(
 ) -> tuple[Figure, animation.FuncAnimation, int]:
     """Build the animation of one or more runs side by side (same time axis).
 
-    Returns (figure, animation, number of frames). Each frame advances 1/fps s of simulated
-    time, starting 0.1 s before the stretch unless `start_s` is given. `exaggerate` scales the
-    drawn foot angle (not the traces) so that a few degrees of clonus are visible on a slide.
+    Each frame advances 1/fps s of simulated time, starting 0.1 s before the stretch unless
+    `start_s` is given. `exaggerate` scales the drawn foot angle (not the traces) so that a few
+    degrees of clonus are visible on a slide. The calf reddens with activation (a third of full
+    activation shows as fully red).
+
+    Parameters
+    ----------
+    runs : sequence of tuple
+        (label, Result) per panel, side by side; the first run's stretch sets the default start.
+    seconds : float, default 3.0
+        Simulated time shown, s (cut at the end of the shortest run).
+    fps : int, default 20
+        Frames per simulated second (and per second of playback).
+    start_s : float, optional
+        Simulated time of the first frame, s.
+    exaggerate : float, default 1.0
+        Factor on the drawn foot angle.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        The figure the animation draws on.
+    animation : matplotlib.animation.FuncAnimation
+        The animation; write it with `save_animation`.
+    frames : int
+        Number of frames.
+
+    Raises
+    ------
+    ReflexsimError
+        If `runs` is empty.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.animation import clonus_animation, save_animation
+    >>> result = rs.simulate(rs.preset("severe"), duration_s=1.0)
+    >>> fig, anim, frames = clonus_animation([("severe", result)], seconds=0.5, fps=10, exaggerate=3.0)
+    >>> type(anim).__name__, frames
+    ('FuncAnimation', 5)
+
+    Writing it (not run as a doctest: it writes a file):
+
+    >>> save_animation(anim, "clonus.gif", fps=10)  # doctest: +SKIP
+    PosixPath('clonus.gif')
     """
     if not runs:
         raise ReflexsimError("clonus_animation needs at least one run")
@@ -103,7 +145,34 @@ def clonus_animation(
 
 
 def check_animation_path(path: str | Path) -> Path:
-    """The output path, if its format can be written here (.gif always, .mp4 with ffmpeg)."""
+    """The output path, if its format can be written here (.gif always, .mp4 with ffmpeg): checked
+    before any frame is drawn.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Output file ending in .gif or .mp4 (any case).
+
+    Returns
+    -------
+    pathlib.Path
+        The path.
+
+    Raises
+    ------
+    ReflexsimError
+        If the suffix is neither .gif nor .mp4, or it is .mp4 and ffmpeg is not on the PATH.
+
+    Examples
+    --------
+    >>> from reflexsim.animation import check_animation_path
+    >>> check_animation_path("out/clonus.gif").name
+    'clonus.gif'
+    >>> check_animation_path("clonus.avi")
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.ReflexsimError: animation file 'clonus.avi' must end in .gif or .mp4
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".gif", ".mp4"):
@@ -114,7 +183,42 @@ def check_animation_path(path: str | Path) -> Path:
 
 
 def save_animation(anim: animation.FuncAnimation, path: str | Path, fps: int = 20, dpi: int = 70) -> Path:
-    """Write .gif (Pillow) or .mp4 (ffmpeg, if installed)."""
+    """Write the animation as .gif (Pillow) or .mp4 (ffmpeg, if installed), creating the folder.
+
+    Written under a temporary name and renamed, so a failure leaves no partial file.
+
+    Parameters
+    ----------
+    anim : matplotlib.animation.FuncAnimation
+        The animation from `clonus_animation`.
+    path : str or pathlib.Path
+        Output file ending in .gif or .mp4 (see `check_animation_path`).
+    fps : int, default 20
+        Playback frames per second (use the `fps` the animation was built with for real time).
+    dpi : int, default 70
+        Resolution, dots per inch.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ReflexsimError
+        If the format cannot be written here (see `check_animation_path`).
+
+    Examples
+    --------
+    Not run as a doctest: it writes a file.
+
+    >>> import reflexsim as rs
+    >>> from reflexsim.animation import clonus_animation, save_animation
+    >>> runs = [("severe", rs.simulate(rs.preset("severe"), duration_s=4.0))]
+    >>> fig, anim, frames = clonus_animation(runs, exaggerate=3.0)
+    >>> save_animation(anim, "clonus.gif")  # doctest: +SKIP
+    PosixPath('clonus.gif')
+    """
     from .files import atomic_write
 
     path = check_animation_path(path)

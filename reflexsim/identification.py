@@ -59,6 +59,45 @@ class Impedance:
     (dorsiflexing > 0: it balances a plantarflexor torque); `vaf_percent` is the variance of
     the (filtered) torque the fit accounts for; `residual_nm` is measured minus fitted torque at
     the window's samples `time_s`.
+
+    Attributes
+    ----------
+    inertia_kg_m2 : float
+        Fitted inertia I, kg·m².
+    damping_nms_per_rad : float
+        Fitted viscosity B, N·m·s/rad.
+    stiffness_nm_per_rad : float
+        Fitted stiffness K, N·m/rad.
+    damping_ratio : float
+        B / (2 sqrt(K I)), dimensionless (NaN unless K and I are positive).
+    natural_frequency_hz : float
+        sqrt(K / I) / 2π, Hz (NaN unless K and I are positive).
+    mean_angle_rad : float
+        theta0, the mean (filtered) angle over the window, rad.
+    mean_torque_nm : float
+        c, the mean actuator torque over the window, N·m (dorsiflexing > 0).
+    vaf_percent : float
+        Variance of the filtered torque the fit accounts for, %.
+    fit_window_s : tuple of float
+        (start, end) of the fitted span, s.
+    time_s : numpy.ndarray
+        Times of the fitted samples, s.
+    residual_nm : numpy.ndarray
+        Measured minus fitted torque at those samples, N·m.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.identification import identify_impedance
+    >>> from reflexsim.protocols import PositionPerturbation
+    >>> relaxed = rs.preset("healthy").with_values({"reflex.gain": 0.0})  # reflex opened
+    >>> prbs = PositionPerturbation(duration_s=1.5)
+    >>> run = rs.simulate(relaxed, prbs, duration_s=prbs.end_s)
+    >>> fit = identify_impedance(run)
+    >>> round(fit.inertia_kg_m2, 3), round(fit.damping_nms_per_rad, 1), round(fit.stiffness_nm_per_rad)
+    (0.015, 0.5, 39)
+    >>> fit.vaf_percent > 99
+    True
     """
 
     inertia_kg_m2: float
@@ -74,7 +113,14 @@ class Impedance:
     residual_nm: np.ndarray
 
     def as_dict(self) -> dict[str, float]:
-        """The scalar results (for JSON)."""
+        """The scalar results (for JSON).
+
+        Returns
+        -------
+        dict of str to float
+            Inertia, damping, stiffness, damping ratio, natural frequency, mean angle, mean
+            torque and VAF, named as the attributes.
+        """
         names = (
             "inertia_kg_m2",
             "damping_nms_per_rad",
@@ -125,6 +171,28 @@ def actuator_torque(result: Result) -> np.ndarray:
     the kernel's own `signals` with the segment table shifted by one step; away from boundaries
     both sides agree and the torque is unchanged. (Boundaries into sampled-torque segments are
     left as they are.)
+
+    Parameters
+    ----------
+    result : Result
+        A simulated run, typically under a `PositionPerturbation`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The actuator torque in N·m (dorsiflexing > 0), one value per time step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import reflexsim as rs
+    >>> from reflexsim.identification import actuator_torque
+    >>> from reflexsim.protocols import PositionPerturbation
+    >>> run = rs.simulate(rs.preset("healthy"), PositionPerturbation(duration_s=0.5), duration_s=1.0)
+    >>> torque = actuator_torque(run)
+    >>> corrected = np.abs(torque - run.external_torque_nm) > 1e-6  # steps at segment boundaries
+    >>> torque.shape == run.time_s.shape, int(corrected.sum())
+    (True, 4)
     """
     segments = result.events.segments
     if segments.shape[0] < 2:
@@ -163,7 +231,48 @@ def identify_impedance(
     gives theta' and theta''; the torque is `actuator_torque(result)` (jumps at protocol segment
     boundaries sampled at their midpoint); the fit is ordinary least squares on the window's
     samples.
-    Raises `ParameterError` for a window outside the run or too short, or a bad `smoothing_s`.
+
+    Parameters
+    ----------
+    result : Result
+        A simulated run, typically under a `PositionPerturbation`.
+    fit_window : sequence of float, optional
+        (start, end) in s, 0 <= start < end <= the end of the run, holding at least
+        ``MIN_WINDOWS_IN_FIT`` (10) smoothing windows of samples; default as above.
+    smoothing_s : float, default 0.005
+        Length of the Savitzky-Golay window, s, in [0.002, 0.1] (the default's passband, above
+        200 Hz, covers the servo at about 90 Hz).
+
+    Returns
+    -------
+    Impedance
+        I, B, K, the mean torque, damping ratio, natural frequency, VAF and residuals.
+
+    Raises
+    ------
+    ParameterError
+        If `result` is not a `Result`, the window lies outside the run or is too short, or
+        `smoothing_s` is not a number in range.
+
+    Examples
+    --------
+    The relaxed healthy ankle with the reflex opened: the foot's inertia (0.015 kg·m²) and the
+    joint's damping (0.5 N·m·s/rad) come back:
+
+    >>> import reflexsim as rs
+    >>> from reflexsim.identification import identify_impedance
+    >>> from reflexsim.protocols import PositionPerturbation
+    >>> relaxed = rs.preset("healthy").with_values({"reflex.gain": 0.0})  # reflex opened
+    >>> prbs = PositionPerturbation(duration_s=1.5)
+    >>> run = rs.simulate(relaxed, prbs, duration_s=prbs.end_s)
+    >>> fit = identify_impedance(run)
+    >>> round(fit.inertia_kg_m2, 3), round(fit.damping_nms_per_rad, 1), fit.fit_window_s
+    (0.015, 0.5, (0.875, 2.0))
+    >>> identify_impedance(run, fit_window=(0.5, 0.52))
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.ParameterError: fit_window = (0.5, 0.52) s holds 41 samples; the fit needs at least 110
+    (10 smoothing windows of 11 samples): widen it or lower smoothing_s
     """
     if not isinstance(result, Result):
         raise ParameterError(f"result must be a reflexsim Result (from reflexsim.simulate), got {result!r}")
@@ -239,7 +348,33 @@ def _background(p: np.ndarray, theta: float, tone: float) -> float:
 
 def background_torque(model: Model, angle_deg: float = 0.0) -> float:
     """Plantarflexor torque (N·m, > 0) the model's tonic drive adds at rest at `angle_deg`: its
-    holding torque minus that of the same model relaxed (`reflex.tone` = 0)."""
+    holding torque minus that of the same model relaxed (`reflex.tone` = 0).
+
+    Parameters
+    ----------
+    model : Model
+        The model; its ``reflex.tone`` is the drive.
+    angle_deg : float, default 0.0
+        Ankle angle held, deg, in [-30, 30] (the range of `PositionPerturbation.angle_deg`).
+
+    Returns
+    -------
+    float
+        Background plantarflexor torque in N·m.
+
+    Raises
+    ------
+    ParameterError
+        If `model` is not a `Model` or `angle_deg` is not a number in range.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.identification import background_torque
+    >>> healthy = preset("healthy")
+    >>> background_torque(healthy), round(background_torque(healthy.with_values({"reflex.tone": 0.05})), 1)
+    (0.0, 11.5)
+    """
     _check_model(model)
     return _background(model.pack(), math.radians(_check_angle(angle_deg)), model.reflex.tone)
 
@@ -248,9 +383,38 @@ def tone_for_torque(model: Model, torque_nm: float, angle_deg: float = 0.0) -> f
     """The tonic drive `reflex.tone` at which the model holds `torque_nm` of background
     plantarflexor torque at rest at `angle_deg` (see `background_torque`).
 
-    Bisection on the kernel's static torque over the valid range of `reflex.tone`. Raises
-    `ParameterError` if the torque is negative, not finite or beyond what the largest tone
-    produces.
+    Bisection on the kernel's static torque over the valid range of `reflex.tone`, to a bracket
+    of ``TONE_TOLERANCE``.
+
+    Parameters
+    ----------
+    model : Model
+        The model (its other parameters are kept).
+    torque_nm : float
+        Background plantarflexor torque to hold, N·m, from 0 to what the largest tone produces
+        at that angle.
+    angle_deg : float, default 0.0
+        Ankle angle held, deg, in [-30, 30].
+
+    Returns
+    -------
+    float
+        The tonic drive ``reflex.tone`` (fraction of full recruitment).
+
+    Raises
+    ------
+    ParameterError
+        If `model` is not a `Model`, `angle_deg` is out of range, or the torque is negative, not
+        finite or beyond what the largest tone produces.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.identification import background_torque, tone_for_torque
+    >>> healthy = preset("healthy")
+    >>> tone = tone_for_torque(healthy, 10.0)
+    >>> round(tone, 4), round(background_torque(healthy.with_values({"reflex.tone": tone})), 6)
+    (0.0433, 10.0)
     """
     _check_model(model)
     p, theta = model.pack(), math.radians(_check_angle(angle_deg))
@@ -274,7 +438,32 @@ class ImpedancePoint:
     """One identified run of a torque sweep: the target background torque, the tone that holds
     it, whether the reflex loop was closed, the background torque measured during the run (the
     fitted actuator torque at the held angle, c + K (angle - theta0), above the relaxed holding
-    torque there) and the fit."""
+    torque there) and the fit.
+
+    Made by `impedance_vs_torque`.
+
+    Attributes
+    ----------
+    target_torque_nm : float
+        The background plantarflexor torque aimed at, N·m.
+    tone : float
+        The ``reflex.tone`` that holds it (`tone_for_torque`).
+    reflex_on : bool
+        Whether the reflex loop was closed (the model's own gain) or opened (gain 0).
+    measured_torque_nm : float
+        The background torque measured during the run, N·m.
+    impedance : Impedance
+        The fit of the run.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.identification import impedance_vs_torque
+    >>> from reflexsim.protocols import PositionPerturbation
+    >>> point = impedance_vs_torque(preset("healthy"), [10.0], protocol=PositionPerturbation(duration_s=1.5))[0]
+    >>> point.reflex_on, round(point.measured_torque_nm), round(point.impedance.stiffness_nm_per_rad)
+    (False, 10, 58)
+    """
 
     target_torque_nm: float
     tone: float
@@ -283,6 +472,14 @@ class ImpedancePoint:
     impedance: Impedance
 
     def as_dict(self) -> dict[str, float | bool]:
+        """The run's scalars and its fit's (`Impedance.as_dict`) in one flat dictionary (for JSON and tables).
+
+        Returns
+        -------
+        dict
+            ``target_torque_nm``, ``tone``, ``reflex_on``, ``measured_torque_nm`` and the fit's
+            scalars.
+        """
         return {
             "target_torque_nm": self.target_torque_nm,
             "tone": self.tone,
@@ -306,7 +503,49 @@ def impedance_vs_torque(
     and identify each run over the default fit window.
 
     The contraction is the tonic drive `reflex.tone` found by `tone_for_torque` (separately for
-    the opened and closed loop, whose static torques may differ).
+    the opened and closed loop, whose static torques may differ). Each run lasts
+    `PositionPerturbation.end_s`.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    torques_nm : sequence of float
+        Background plantarflexor torques, N·m, each from 0 to what the largest tone produces.
+    protocol : PositionPerturbation, optional
+        The perturbation; default ``PositionPerturbation()`` (8 s of PRBS).
+    reflex_on : sequence of bool, default (False, True)
+        Which loops to run: False opens the reflex (``reflex.gain`` = 0), True keeps the model's.
+    smoothing_s : float, default 0.005
+        Savitzky-Golay window of the fits, s, in [0.002, 0.1].
+    dt_s : float, default 5e-4
+        Integration step, s.
+
+    Returns
+    -------
+    list of ImpedancePoint
+        One per loop and torque, loops in the order of `reflex_on`, torques in the given order.
+
+    Raises
+    ------
+    ParameterError
+        If `protocol` is not a `PositionPerturbation`, a torque cannot be held, or a fit fails
+        (see `identify_impedance`).
+    SimulationError
+        If a run cannot be done (e.g. `dt_s` too large for the model).
+
+    Examples
+    --------
+    Stiffness rises with the background contraction (short sequences to keep it quick):
+
+    >>> from reflexsim import preset
+    >>> from reflexsim.identification import impedance_vs_torque
+    >>> from reflexsim.protocols import PositionPerturbation
+    >>> points = impedance_vs_torque(
+    ...     preset("healthy"), [0.0, 10.0], protocol=PositionPerturbation(duration_s=1.5), reflex_on=(False,)
+    ... )
+    >>> [(p.target_torque_nm, round(p.impedance.stiffness_nm_per_rad)) for p in points]  # N·m, N·m/rad
+    [(0.0, 39), (10.0, 58)]
     """
     protocol = PositionPerturbation() if protocol is None else protocol
     if not isinstance(protocol, PositionPerturbation):
@@ -327,7 +566,37 @@ def impedance_vs_torque(
 
 def sweep_table(points: Sequence[ImpedancePoint], reflex_on: bool) -> dict[str, np.ndarray]:
     """The runs of a torque sweep with the loop opened (False) or closed (True) as columns:
-    name (see `ImpedancePoint.as_dict`) -> array over the torques, in sweep order."""
+    name (see `ImpedancePoint.as_dict`) -> array over the torques, in sweep order.
+
+    Parameters
+    ----------
+    points : sequence of ImpedancePoint
+        The sweep, as `impedance_vs_torque` returns it.
+    reflex_on : bool
+        Which runs to take: False (reflex opened) or True (closed).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One array per column of `ImpedancePoint.as_dict`, in the units named there.
+
+    Raises
+    ------
+    ParameterError
+        If the sweep has no runs with that `reflex_on`.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.identification import impedance_vs_torque, sweep_table
+    >>> from reflexsim.protocols import PositionPerturbation
+    >>> points = impedance_vs_torque(
+    ...     preset("healthy"), [0.0, 10.0], protocol=PositionPerturbation(duration_s=1.5), reflex_on=(False,)
+    ... )
+    >>> table = sweep_table(points, reflex_on=False)
+    >>> table["target_torque_nm"].tolist(), table["stiffness_nm_per_rad"].round().tolist()
+    ([0.0, 10.0], [39.0, 58.0])
+    """
     rows = [p.as_dict() for p in points if p.reflex_on == reflex_on]
     if not rows:
         raise ParameterError(f"the sweep has no runs with reflex_on = {reflex_on}")
@@ -343,6 +612,39 @@ def sweep_summary(points: Sequence[ImpedancePoint], inertia_kg_m2: float) -> dic
     torque to the next (negative if K ever falls); the spread max/min of the damping ratio; the
     worst VAF (%); the largest reflex share of stiffness (K_on - K_off) / K_on and the target
     torque where it occurs.
+
+    Parameters
+    ----------
+    points : sequence of ImpedancePoint
+        A sweep with the same target torques run with the reflex off and on.
+    inertia_kg_m2 : float
+        The true foot inertia, kg·m², the identified inertia is compared with.
+
+    Returns
+    -------
+    dict of str to float
+        ``rest_stiffness_nm_per_rad``, ``rest_damping_nms_per_rad``, ``worst_inertia_error``
+        (fraction), ``stiffness_per_torque_per_rad``, ``smallest_stiffness_rise_nm_per_rad``,
+        ``damping_ratio_spread``, ``worst_vaf_percent``, ``peak_reflex_share`` (fraction) and
+        ``torque_at_peak_reflex_share_nm``; the slope and the rise are NaN with one torque.
+
+    Raises
+    ------
+    ParameterError
+        If the sweep lacks the reflex-off or reflex-on runs, or their torques differ.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.identification import impedance_vs_torque, sweep_summary
+    >>> from reflexsim.protocols import PositionPerturbation
+    >>> healthy = preset("healthy")
+    >>> points = impedance_vs_torque(healthy, [0.0, 10.0], protocol=PositionPerturbation(duration_s=1.5))
+    >>> summary = sweep_summary(points, healthy.foot.inertia_kg_m2)
+    >>> round(summary["rest_stiffness_nm_per_rad"]), round(summary["stiffness_per_torque_per_rad"], 1)
+    (39, 1.8)
+    >>> summary["worst_inertia_error"] < 0.02
+    True
     """
     off, on = sweep_table(points, False), sweep_table(points, True)
     if not np.array_equal(off["target_torque_nm"], on["target_torque_nm"]):

@@ -30,7 +30,33 @@ TARDIEU_WORDS = {
 
 def clonus_test_figure(result: Result, metrics: ClonusMetrics, *, title: str | None = None) -> Figure:
     """Four stacked panels (angle, excitation/activation, muscle force, Ia rate) with the
-    stretch shaded and the start of the hold marked."""
+    stretch shaded and the start of the hold marked: the clonus test at a glance.
+
+    The reflex threshold is drawn on the Ia panel; the title carries `summary_line`.
+
+    Parameters
+    ----------
+    result : Result
+        A simulated run, e.g. of the clonus test.
+    metrics : ClonusMetrics
+        Its grades, ``clonus_metrics(result)``.
+    title : str, optional
+        First title line; default ``"Clonus test — MODEL NAME"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A plain Figure (no pyplot state); save it with `save_figure`.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.plotting import clonus_test_figure
+    >>> result = rs.simulate(rs.preset("healthy"), duration_s=2.0)
+    >>> fig = clonus_test_figure(result, rs.clonus_metrics(result))
+    >>> type(fig).__name__, len(fig.axes)
+    ('Figure', 4)
+    """
     from matplotlib.figure import Figure
 
     ev = result.events
@@ -80,6 +106,27 @@ def clonus_test_figure(result: Result, metrics: ClonusMetrics, *, title: str | N
 
 
 def summary_line(metrics: ClonusMetrics) -> str:
+    """One line of the clinical read-out: beats, frequency, duration (≥ while ongoing), SCATS and
+    Tardieu, with the SCATS grade in words (`SCATS_WORDS`).
+
+    Parameters
+    ----------
+    metrics : ClonusMetrics
+        The grades of a run.
+
+    Returns
+    -------
+    str
+        Fields separated by " · "; the frequency is "—" with fewer than 3 beats.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.plotting import summary_line
+    >>> result = rs.simulate(rs.preset("healthy"), duration_s=2.0)
+    >>> summary_line(rs.clonus_metrics(result))
+    '1 beats · — · clonus 0.0 s · SCATS 0 (no clonus) · Tardieu 1'
+    """
     freq = "—" if np.isnan(metrics.frequency_hz) else f"{metrics.frequency_hz:.2f} Hz"
     dur = f"{'≥ ' if metrics.ongoing else ''}{metrics.duration_s:.1f} s"
     return (
@@ -90,7 +137,33 @@ def summary_line(metrics: ClonusMetrics) -> str:
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
     """Save a figure (made without pyplot, so no GUI backend is involved), creating the folder;
-    written under a temporary name and renamed, so a failure leaves no partial file."""
+    written under a temporary name and renamed, so a failure leaves no partial file.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or pathlib.Path
+        Output file; its suffix picks the format (.png, .svg, .pdf, ...; none: matplotlib's
+        ``savefig.format``). Missing folders are created.
+    dpi : int, default 120
+        Resolution of raster formats, dots per inch.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    Not run as a doctest: it writes a file.
+
+    >>> import reflexsim as rs
+    >>> from reflexsim.plotting import clonus_test_figure, save_figure
+    >>> result = rs.simulate(rs.preset("severe"))
+    >>> save_figure(clonus_test_figure(result, rs.clonus_metrics(result)), "figures/my_test.png")  # doctest: +SKIP
+    PosixPath('figures/my_test.png')
+    """
     from matplotlib import rcParams
 
     from .files import atomic_write
@@ -104,7 +177,25 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
 def reflex_loop_figure(model) -> Figure:
     """The stretch-reflex loop as a diagram: spindle → afferent → spinal cord → motoneuron →
     muscle → ankle → spindle, with the model's delays, gain and threshold, and where each
-    treatment acts."""
+    treatment acts.
+
+    Parameters
+    ----------
+    model : Model
+        The model whose values are written into the boxes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A plain Figure with one axes (no pyplot state).
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.plotting import reflex_loop_figure
+    >>> len(reflex_loop_figure(preset("severe")).axes)
+    1
+    """
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -186,7 +277,29 @@ def hopf_boundary_figure(curves) -> Figure:
     """Hopf boundaries (critical reflex gain against one parameter) of one or more models, each
     with its own operating point marked, and the crossing frequency along them.
 
-    `curves` is a sequence of (label, model, HopfBoundary) over the same parameter path.
+    Parameters
+    ----------
+    curves : sequence of tuple
+        (label, model, HopfBoundary) per model, all over the same parameter path; a path ending
+        in ``_s`` is drawn in ms.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: critical gain (with each model's own gain marked) and crossing frequency.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.plotting import hopf_boundary_figure
+    >>> from reflexsim.stability import hopf_boundary
+    >>> severe = preset("severe")
+    >>> boundary = hopf_boundary(
+    ...     severe, "reflex.delay_s", [0.03, 0.05], gain_range=(0.0, 2.0), scan_points=5, n_chebyshev=10
+    ... )
+    >>> fig = hopf_boundary_figure([("severe", severe, boundary)])
+    >>> [ax.get_xlabel() for ax in fig.axes]
+    ['reflex.delay_s (ms)', 'reflex.delay_s (ms)']
     """
     from matplotlib.figure import Figure
 
@@ -224,7 +337,31 @@ def hopf_boundary_figure(curves) -> Figure:
 def fit_figure(fit: FitResult) -> Figure:
     """A fit at a glance: the recorded and fitted angle overlaid (offset and drift of the fit
     removed as the fit removes them), the EMG envelope if recorded, the angle residual, and each
-    free parameter's profile deviance with its confidence threshold."""
+    free parameter's profile deviance with its confidence threshold.
+
+    Parameters
+    ----------
+    fit : FitResult
+        A fit from `reflexsim.fitting.fit`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A plain Figure (no pyplot state); save it with `save_figure`.
+
+    Examples
+    --------
+    Not run as a doctest: a fit runs a global search and profiles (seconds to minutes).
+
+    >>> import reflexsim as rs
+    >>> from reflexsim.fitting import fit, synthetic_recording
+    >>> from reflexsim.plotting import fit_figure
+    >>> recording = synthetic_recording(rs.simulate(rs.preset("mild"), duration_s=6.0))
+    >>> result = fit(recording, "severe", free=("reflex.gain",))  # doctest: +SKIP
+    >>> round(result.parameters[0].value, 1)  # doctest: +SKIP
+    1.8
+    >>> fig = fit_figure(result)  # doctest: +SKIP
+    """
     from matplotlib.figure import Figure
     from scipy import stats
 

@@ -61,7 +61,40 @@ DESCRIPTIONS = MappingProxyType(
 
 
 def preset(name: str) -> Model:
-    """The named preset model (`healthy`, `mild` or `severe`)."""
+    """The named preset model (`healthy`, `mild` or `severe`), the validated starting point of a study.
+
+    Presets are immutable: change one with `Model.with_values`, which returns a new model.
+
+    Parameters
+    ----------
+    name : str
+        ``"healthy"`` (a brisk stretch gives a small reflex burst and no clonus), ``"mild"``
+        (fatigable clonus, Tardieu 3) or ``"severe"`` (sustained clonus, SCATS 3, Tardieu 4);
+        `PRESETS` holds them and `DESCRIPTIONS` describes them.
+
+    Returns
+    -------
+    Model
+        The preset; mild and severe differ only in ``reflex.gain``.
+
+    Raises
+    ------
+    ParameterError
+        If `name` is not a preset; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> severe = preset("severe")
+    >>> severe.name, severe.reflex.gain, severe.reflex.threshold_ips
+    ('severe', 3.6, 65.0)
+    >>> preset("severe").with_values({"reflex.gain": 2.5}).reflex.gain
+    2.5
+    >>> preset("moderate")
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.ParameterError: unknown preset 'moderate'; valid presets: healthy, mild, severe
+    """
     try:
         return PRESETS[name]
     except KeyError:

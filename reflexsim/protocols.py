@@ -24,7 +24,42 @@ DEG = math.pi / 180.0
 
 @dataclass(frozen=True)
 class CompiledProtocol:
-    """A protocol laid out on the integration grid (what the kernel needs, plus event times)."""
+    """A protocol laid out on the integration grid: the segment table the kernel reads, plus the
+    event times (moved onto the grid) that grading and checks need.
+
+    Made by a protocol's ``compile(dt_s)``; `Result.events` keeps the one a run used.
+
+    Attributes
+    ----------
+    segments : numpy.ndarray
+        Segment table, shape (n_segments, ``kernel.SEG_COLUMNS``): start step, mode
+        (``kernel.MODE_*``) and four values per segment.
+    samples : numpy.ndarray
+        Torque samples (N·m) for ``MODE_SAMPLES`` segments; at least one element.
+    theta_start_rad : float
+        Starting ankle angle in rad; NaN: start at rest under the initial torque.
+    stretch_start_s : float
+        When the stretch (or perturbation) starts, s: the reflex catch window opens.
+    stretch_end_s : float
+        When the stretch ends, s.
+    hold_start_s : float
+        Beats are counted from here on, s.
+    catch_end_s : float
+        When the reflex catch window closes, s (`CATCH_WINDOW_S` after the stretch ends).
+    angle_range_rad : tuple of float
+        (low, high) angles in rad the protocol is expected to visit (for the step-size checks).
+    added_stiffness_nm_per_rad : float
+        Stiffness the protocol itself adds (the examiner's hand or an actuator), N·m/rad.
+    added_damping_nms_per_rad : float
+        Damping the protocol itself adds, N·m·s/rad.
+
+    Examples
+    --------
+    >>> from reflexsim import ClonusTest
+    >>> events = ClonusTest().compile(5e-4)
+    >>> events.stretch_start_s, events.hold_start_s, round(events.catch_end_s, 2)
+    (0.2, 0.24, 0.54)
+    """
 
     segments: np.ndarray  # (n_segments, kernel.SEG_COLUMNS)
     samples: np.ndarray  # torque samples for MODE_SAMPLES segments (at least one element)
@@ -39,11 +74,42 @@ class CompiledProtocol:
 
 
 class ProtocolLike(Protocol):
-    """Anything `simulate` accepts as a protocol."""
+    """Anything `simulate` accepts as a protocol: an object with `compile` and `describe`.
 
-    def compile(self, dt_s: float) -> CompiledProtocol: ...
+    Every protocol in this module satisfies it; a custom one needs only these two methods.
 
-    def describe(self) -> dict[str, float | str]: ...
+    Examples
+    --------
+    >>> from reflexsim.protocols import BiasTest, ProtocolLike
+    >>> protocol: ProtocolLike = BiasTest(bias_torque_nm=20.0)
+    >>> protocol.describe()["type"]
+    'bias_test'
+    """
+
+    def compile(self, dt_s: float) -> CompiledProtocol:
+        """Lay the protocol out on the integration grid of step `dt_s`.
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; events move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            The segment table and the event times used.
+        """
+        ...
+
+    def describe(self) -> dict[str, float | str]:
+        """A JSON-ready summary of the protocol (its type and settings).
+
+        Returns
+        -------
+        dict
+            ``"type"`` and the protocol's settings.
+        """
+        ...
 
 
 def _steps(t_s: float, dt_s: float) -> int:
@@ -54,13 +120,37 @@ CATCH_WINDOW_S = 0.3  # reflex torque counts toward a Tardieu catch until this l
 
 
 class ValidatedProtocol(Validated):
-    """Protocols with range-checked fields: errors name `protocol.FIELD`; `describe` lists the fields."""
+    """Base of the protocols with range-checked fields, so that an invalid protocol cannot exist.
+
+    Every field made with `param` is checked to be a finite number inside its range when the
+    protocol is built; errors name ``protocol.FIELD``. `describe` lists the fields.
+
+    Raises
+    ------
+    ProtocolError
+        When built with a field that is not a number or lies outside its valid range.
+
+    Examples
+    --------
+    >>> from reflexsim import ClonusTest
+    >>> ClonusTest(stretch_deg=100.0)
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.ProtocolError: protocol.stretch_deg = 100 is outside its valid range [0.5, 40] deg
+    """
 
     section: ClassVar[str] = "protocol"
     error: ClassVar[type[Exception]] = ProtocolError
     kind: ClassVar[str]
 
     def describe(self) -> dict[str, float | str]:
+        """The protocol's type (``kind``) and every field, for JSON output and sweep files.
+
+        Returns
+        -------
+        dict
+            ``{"type": kind, field: value, ...}`` with the fields in declaration order.
+        """
         return {"type": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
 
 
@@ -71,7 +161,45 @@ class ClonusTest(ValidatedProtocol):
     The examiner holds the foot at `start_deg` for `settle_s`, drives it through `stretch_deg`
     at `velocity_deg_per_s` with a stiff hand (spring `hand_stiffness_nm_per_rad`, damper
     `hand_damping_nms_per_rad`, plus the torque that held the foot still), then lets go of the
-    position and keeps pushing with a constant `hold_torque_nm`.
+    position and keeps pushing with a constant `hold_torque_nm`. It is `simulate`'s default
+    protocol.
+
+    Parameters
+    ----------
+    start_deg : float, default 0.0
+        Ankle angle held before the stretch; deg, valid range [-30, 30]; source: neutral ankle.
+    stretch_deg : float, default 10.0
+        Amplitude of the brisk dorsiflexion; deg, valid range [0.5, 40]; source: Sinkjaer 1996
+        (6–8° in the lab).
+    velocity_deg_per_s : float, default 250.0
+        Stretch velocity; deg/s, valid range [5, 1000]; source: ≈ 250 °/s in the lab, ≈ 400 °/s
+        "as fast as possible" (Banky 2019).
+    hold_torque_nm : float, default 30.0
+        Dorsiflexing pressure held after the stretch; N·m, valid range [0, 150]; model choice.
+    settle_s : float, default 0.2
+        Time held at the start angle before the stretch; s, valid range [0, 5]; model choice.
+    hand_stiffness_nm_per_rad : float, default 1000.0
+        Stiffness of the examiner's hand while it drives the stretch; N·m/rad, valid range
+        [10, 20000]; model choice: tracks the ramp within about 1°.
+    hand_damping_nms_per_rad : float, default 5.0
+        Damping of the examiner's hand while it drives the stretch; N·m·s/rad, valid range
+        [0, 200]; model choice.
+
+    Raises
+    ------
+    ProtocolError
+        If a field is not a number or lies outside its valid range.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> test = rs.ClonusTest(hold_torque_nm=20.0)
+    >>> test.stretch_duration_s
+    0.04
+    >>> result = rs.simulate(rs.preset("severe"), test, duration_s=3.0)
+    >>> metrics = rs.clonus_metrics(result)
+    >>> metrics.beats > 3, metrics.ongoing, metrics.scats
+    (True, True, 1)
     """
 
     kind: ClassVar[str] = "clonus_test"
@@ -105,9 +233,22 @@ class ClonusTest(ValidatedProtocol):
 
     @property
     def stretch_duration_s(self) -> float:
+        """Duration of the stretch in s: `stretch_deg` / `velocity_deg_per_s` (before rounding to the grid)."""
         return self.stretch_deg / self.velocity_deg_per_s
 
     def compile(self, dt_s: float) -> CompiledProtocol:
+        """Lay the protocol out on the integration grid of step `dt_s` (what `simulate` calls).
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; events move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            The segment table and the event times actually used.
+        """
         return _examiner_stretch(self, dt_s, [kernel.MODE_TORQUE, self.hold_torque_nm, 0.0, 0.0, 0.0])
 
 
@@ -142,6 +283,42 @@ class TorqueProfile:
     The torque is linear between samples and held at the first/last value outside them. The
     foot starts at rest under the first torque. Beats are counted from `hold_start_s`; the
     reflex "catch" window spans `stretch_start_s` to `stretch_end_s` + 0.3 s.
+
+    Parameters
+    ----------
+    time_s : tuple of float
+        Sample times in s, strictly increasing, finite; at least one.
+    torque_nm : tuple of float
+        External torque at those times in N·m (dorsiflexing > 0), finite, within
+        ±`max_abs_torque_nm` (500 N·m); same length as `time_s`.
+    stretch_start_s : float, default 0.0
+        When the reflex catch window opens, s (finite, >= 0).
+    stretch_end_s : float, default 0.0
+        When the stretch ends, s (finite, >= 0); the catch window closes 0.3 s later.
+    hold_start_s : float, default 0.0
+        Beats are counted from here on, s (finite, >= 0).
+
+    Raises
+    ------
+    ProtocolError
+        If the samples are empty, of different lengths, not finite, not strictly increasing in
+        time or beyond ±500 N·m, or an event time is negative or not finite.
+
+    Examples
+    --------
+    A load that builds up to 20 N·m between 0.5 and 0.6 s on a relaxed healthy ankle:
+
+    >>> import reflexsim as rs
+    >>> profile = rs.TorqueProfile(
+    ...     (0.0, 0.5, 0.6), (0.0, 0.0, 20.0), stretch_start_s=0.5, stretch_end_s=0.6, hold_start_s=0.6
+    ... )
+    >>> result = rs.simulate(rs.preset("healthy"), profile, duration_s=1.0)
+    >>> f"{result.angle_deg[0]:.0f} deg at rest, {result.angle_deg[-1]:.0f} deg under the load"
+    '-18 deg at rest, 11 deg under the load'
+    >>> rs.TorqueProfile((0.0, 0.0), (1.0, 2.0))
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.ProtocolError: protocol.time_s must be strictly increasing
     """
 
     time_s: tuple[float, ...]
@@ -176,6 +353,19 @@ class TorqueProfile:
         object.__setattr__(self, "torque_nm", tuple(float(x) for x in tau))
 
     def compile(self, dt_s: float) -> CompiledProtocol:
+        """Sample the torque on the integration grid of step `dt_s` (what `simulate` calls).
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; the torque is interpolated at every step up to the last
+            sample (or `hold_start_s`) and event times move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            One sampled-torque segment and the event times actually used.
+        """
         t_end = max(self.time_s[-1], self.hold_start_s) + dt_s
         grid = np.arange(0.0, t_end + dt_s, dt_s)
         samples = np.interp(grid, self.time_s, self.torque_nm)
@@ -194,6 +384,13 @@ class TorqueProfile:
         )
 
     def describe(self) -> dict[str, float | str]:
+        """A JSON-ready summary: type, number of samples, first and last sample time, hold start.
+
+        Returns
+        -------
+        dict
+            ``type``, ``samples``, ``t_first_s``, ``t_last_s`` and ``hold_start_s``.
+        """
         return {
             "type": "torque_profile",
             "samples": len(self.time_s),
@@ -218,6 +415,35 @@ class RampAndHold(ValidatedProtocol):
 
     The laboratory way to measure the stretch-evoked torque (Sinkjaer 1996; Mirbagheri 2010):
     the torque the actuator needs, minus its resting value, is the stretch-evoked torque.
+
+    Parameters
+    ----------
+    start_deg : float, default 0.0
+        Ankle angle held before the stretch; deg, valid range [-30, 30]; source: neutral ankle.
+    stretch_deg : float, default 8.0
+        Ramp amplitude; deg, valid range [0.5, 40]; source: Sinkjaer 1996 (6–8°).
+    velocity_deg_per_s : float, default 175.0
+        Ramp velocity; deg/s, valid range [5, 1000]; source: Sinkjaer 1996 (175 °/s).
+    settle_s : float, default 0.2
+        Time held before the ramp; s, valid range [0, 5]; model choice.
+    actuator_stiffness_nm_per_rad : float, default 20000.0
+        Stiffness of the position servo; N·m/rad, valid range [100, 50000]; source: stiff
+        position-controlled motor (model choice): the reflex moves it < 0.2°.
+    actuator_damping_nms_per_rad : float, default 20.0
+        Damping of the position servo; N·m·s/rad, valid range [0, 500]; model choice.
+
+    Raises
+    ------
+    ProtocolError
+        If a field is not a number or lies outside its valid range.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.protocols import RampAndHold
+    >>> result = rs.simulate(rs.preset("healthy"), RampAndHold(), duration_s=0.6)
+    >>> round(float(result.angle_deg[-1]), 1)  # the servo holds the end angle
+    8.0
     """
 
     kind: ClassVar[str] = "ramp_and_hold"
@@ -238,6 +464,18 @@ class RampAndHold(ValidatedProtocol):
     )
 
     def compile(self, dt_s: float) -> CompiledProtocol:
+        """Lay the protocol out on the integration grid of step `dt_s` (what `simulate` calls).
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; events move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            The segment table and the event times actually used.
+        """
         k_ramp = _steps(self.settle_s, dt_s)
         n_ramp = max(1, _steps(self.stretch_deg / self.velocity_deg_per_s, dt_s))
         theta0 = self.start_deg * DEG
@@ -277,6 +515,64 @@ class PositionPerturbation(ValidatedProtocol):
 
     A background voluntary contraction is not part of the protocol: set the model's tonic drive
     `reflex.tone` (see `reflexsim.identification.tone_for_torque`).
+
+    Parameters
+    ----------
+    angle_deg : float, default 0.0
+        Ankle angle the servo holds (the mean of the perturbation); deg, valid range [-30, 30];
+        source: neutral ankle.
+    amplitude_deg : float, default 1.0
+        Size of the position steps: the angle alternates between `angle_deg` ± `amplitude_deg`;
+        deg, valid range [0.05, 5]; source: Kearney/Hunter-lab PRBS of about 0.03–0.04 rad peak to
+        peak (from memory, unverified).
+    switch_s : float, default 0.15
+        PRBS clock interval: at every tick the level is redrawn (+ or -, equal odds); s, valid
+        range [0.01, 2]; source: order of the Kearney-lab PRBS switching intervals (from memory,
+        unverified).
+    ramp_s : float, default 0.01
+        Duration of each transition between levels (a linear ramp; the first and last, from and
+        back to `angle_deg`, cover half the swing at half the speed); must be shorter than
+        `switch_s`; s, valid range [0.001, 0.5]; model choice: the rise time of a position servo
+        with a bandwidth of about 50 Hz.
+    duration_s : float, default 8.0
+        Length of the perturbation sequence (after `settle_s`); s, valid range [0.1, 600]; model
+        choice; Weiss, Hunter & Kearney 1988 fitted 2.5 s sequences.
+    settle_s : float, default 0.5
+        Time held at `angle_deg` before the sequence; s, valid range [0, 10]; model choice.
+    seed : int, default 0
+        Seed of the numpy random Generator that draws the levels: the same seed gives the same
+        sequence; a whole number, valid range [0, 1e+09]; convention.
+    actuator_stiffness_nm_per_rad : float, default 5000.0
+        Stiffness of the position servo; N·m/rad, valid range [100, 50000]; as `RampAndHold`
+        (stiff motor).
+    actuator_damping_nms_per_rad : float, default 5.0
+        Damping of the position servo, kept low so that the servo's fast time constant (foot
+        inertia / damping, 3 ms) spans several 0.5 ms steps and the actuator torque is resolved
+        on the grid; N·m·s/rad, valid range [0, 500]; model choice: servo damping ratio ≈ 0.3 on
+        the relaxed foot (with 20 N·m·s/rad, as `RampAndHold`, the identified inertia is 5–30 %
+        high).
+
+    Raises
+    ------
+    ProtocolError
+        If a field is not a number or lies outside its valid range, `seed` is not a whole
+        number, or `ramp_s` is not shorter than `switch_s`.
+
+    Examples
+    --------
+    >>> from reflexsim.protocols import PositionPerturbation
+    >>> prbs = PositionPerturbation(duration_s=0.6, switch_s=0.15)
+    >>> prbs.n_ticks, round(prbs.end_s, 2)
+    (4, 1.1)
+    >>> prbs.levels().tolist()
+    [1.0, 1.0, 1.0, -1.0]
+    >>> PositionPerturbation(ramp_s=0.2, switch_s=0.15)
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.ProtocolError: protocol.ramp_s = 0.2 s must be shorter than protocol.switch_s = 0.15 s
+    (a transition has to end before the next tick)
+
+    `reflexsim.identification.identify_impedance` fits a run of it.
     """
 
     kind: ClassVar[str] = "position_perturbation"
@@ -363,11 +659,29 @@ class PositionPerturbation(ValidatedProtocol):
         return self.settle_s + self.n_ticks * self.switch_s
 
     def levels(self) -> np.ndarray:
-        """The sequence of levels (+1 or -1), one per tick of `switch_s`."""
+        """The sequence of levels (+1 or -1), one per tick of `switch_s`, drawn from `seed`.
+
+        Returns
+        -------
+        numpy.ndarray
+            `n_ticks` values, each +1.0 or -1.0 (angle `angle_deg` ± `amplitude_deg`).
+        """
         n_ticks = self.n_ticks
         return 2.0 * np.random.default_rng(self.seed).integers(0, 2, size=n_ticks) - 1.0
 
     def compile(self, dt_s: float) -> CompiledProtocol:
+        """Lay the protocol out on the integration grid of step `dt_s` (what `simulate` calls).
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; events move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            The segment table and the event times actually used.
+        """
         k_start = _steps(self.settle_s, dt_s)
         n_clock = max(2, _steps(self.switch_s, dt_s))
         n_ramp = min(max(1, _steps(self.ramp_s, dt_s)), n_clock - 1)
@@ -411,7 +725,45 @@ class TardieuStretch(ValidatedProtocol):
     """One Tardieu stretch: the examiner moves the foot from plantarflexion through the range at a
     set velocity (V1 as slow as possible, V2 the speed of the foot falling under gravity, V3 as
     fast as possible), then lets go of the position and keeps a dorsiflexing pressure on, as in the
-    clonus test, to see whether clonus follows."""
+    clonus test, to see whether clonus follows.
+
+    `reflexsim.clinical.tardieu_test` runs it at the three velocities and grades each.
+
+    Parameters
+    ----------
+    velocity_deg_per_s : float, default 400.0
+        Stretch velocity (V3 ≈ 400 °/s); deg/s, valid range [2, 1000]; source: Banky 2019.
+    start_deg : float, default -20.0
+        Start angle (plantarflexed); deg, valid range [-40, 10]; model choice.
+    stretch_deg : float, default 30.0
+        Range swept by the examiner; deg, valid range [5, 60]; model choice.
+    hold_torque_nm : float, default 30.0
+        Dorsiflexing pressure kept on after the stretch; N·m, valid range [0, 150]; as `ClonusTest`.
+    settle_s : float, default 0.2
+        Time held at the start angle before the stretch; s, valid range [0, 5]; model choice.
+    hand_stiffness_nm_per_rad : float, default 1000.0
+        Examiner's hand stiffness during the stretch; N·m/rad, valid range [10, 20000]; as
+        `ClonusTest`.
+    hand_damping_nms_per_rad : float, default 5.0
+        Examiner's hand damping during the stretch; N·m·s/rad, valid range [0, 200]; as
+        `ClonusTest`.
+
+    Raises
+    ------
+    ProtocolError
+        If a field is not a number or lies outside its valid range.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.protocols import TardieuStretch
+    >>> v2 = TardieuStretch(velocity_deg_per_s=100.0)
+    >>> v2.stretch_duration_s
+    0.3
+    >>> result = rs.simulate(rs.preset("severe"), v2, duration_s=1.0)
+    >>> round(float(result.angle_deg[0]))  # held plantarflexed before the stretch
+    -20
+    """
 
     kind: ClassVar[str] = "tardieu_stretch"
     velocity_deg_per_s: float = param(400.0, "deg/s", 2.0, 1000.0, "stretch velocity (V3 ≈ 400 °/s)", "Banky 2019")
@@ -430,9 +782,22 @@ class TardieuStretch(ValidatedProtocol):
 
     @property
     def stretch_duration_s(self) -> float:
+        """Duration of the stretch in s: `stretch_deg` / `velocity_deg_per_s` (before rounding to the grid)."""
         return self.stretch_deg / self.velocity_deg_per_s
 
     def compile(self, dt_s: float) -> CompiledProtocol:
+        """Lay the protocol out on the integration grid of step `dt_s` (what `simulate` calls).
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; events move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            The segment table and the event times actually used.
+        """
         return _examiner_stretch(self, dt_s, [kernel.MODE_TORQUE, self.hold_torque_nm, 0.0, 0.0, 0.0])
 
 
@@ -464,7 +829,31 @@ def _torque_step(
 @dataclass(frozen=True)
 class BiasTest(ValidatedProtocol):
     """Drop/bias test: from rest, a dorsiflexing load (a weight on the forefoot) is applied quickly
-    and stays. A large enough sustained bias suppresses clonus (Arch Phys Med Rehabil 1977)."""
+    and stays. A large enough sustained bias suppresses clonus (Arch Phys Med Rehabil 1977).
+
+    Parameters
+    ----------
+    bias_torque_nm : float, default 30.0
+        Sustained dorsiflexing load; N·m, valid range [0, 150]; model choice.
+    rise_s : float, default 0.03
+        Time for the load to build up (a dropped weight: fast); s, valid range [0.001, 1];
+        model choice.
+    settle_s : float, default 0.2
+        Rest before the load; s, valid range [0, 5]; model choice.
+
+    Raises
+    ------
+    ProtocolError
+        If a field is not a number or lies outside its valid range.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.protocols import BiasTest
+    >>> result = rs.simulate(rs.preset("healthy"), BiasTest(), duration_s=1.0)
+    >>> round(float(result.angle_deg[-1]))  # degrees of dorsiflexion under the load
+    16
+    """
 
     kind: ClassVar[str] = "bias_test"
     bias_torque_nm: float = param(30.0, "N·m", 0.0, 150.0, "sustained dorsiflexing load", "model choice")
@@ -474,6 +863,18 @@ class BiasTest(ValidatedProtocol):
     settle_s: float = param(0.2, "s", 0.0, 5.0, "rest before the load", "model choice")
 
     def compile(self, dt_s: float) -> CompiledProtocol:
+        """Lay the protocol out on the integration grid of step `dt_s` (what `simulate` calls).
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; events move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            The segment table and the event times actually used.
+        """
         return _torque_step(self.settle_s, self.rise_s, self.bias_torque_nm, dt_s, (-40 * DEG, 35 * DEG))
 
 
@@ -484,6 +885,36 @@ class ToeLanding(ValidatedProtocol):
 
     The foot starts at rest (plantarflexed, swinging free); the load builds up over `rise_s` and
     stays for the stance. An AFO or a heel wedge limits how far and how fast the calf is stretched.
+
+    Parameters
+    ----------
+    body_mass_kg : float, default 70.0
+        Body mass; kg, valid range [20, 150]; model choice.
+    forefoot_lever_m : float, default 0.1
+        Ankle-to-contact distance at the forefoot; m, valid range [0.02, 0.2]; model choice.
+    load_fraction : float, default 0.6
+        Share of body weight on the forefoot (early stance); dimensionless, valid range
+        [0.1, 1.5]; model choice.
+    rise_s : float, default 0.1
+        Time for the load to build up; s, valid range [0.005, 0.5]; model choice.
+    settle_s : float, default 0.2
+        Swing before contact; s, valid range [0, 5]; model choice.
+
+    Raises
+    ------
+    ProtocolError
+        If a field is not a number or lies outside its valid range.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.protocols import ToeLanding
+    >>> landing = ToeLanding(body_mass_kg=70.0)
+    >>> round(landing.load_torque_nm, 1)  # N·m
+    41.2
+    >>> result = rs.simulate(rs.preset("severe"), landing, duration_s=2.0)
+    >>> rs.clonus_metrics(result).beats >= 3  # the landing sets the severe ankle beating
+    True
     """
 
     kind: ClassVar[str] = "toe_landing"
@@ -497,7 +928,20 @@ class ToeLanding(ValidatedProtocol):
 
     @property
     def load_torque_nm(self) -> float:
+        """Dorsiflexing load torque in N·m: body weight (g = 9.81 m/s²) × `load_fraction` × `forefoot_lever_m`."""
         return self.body_mass_kg * 9.81 * self.load_fraction * self.forefoot_lever_m
 
     def compile(self, dt_s: float) -> CompiledProtocol:
+        """Lay the protocol out on the integration grid of step `dt_s` (what `simulate` calls).
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; events move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            The segment table and the event times actually used.
+        """
         return _torque_step(self.settle_s, self.rise_s, self.load_torque_nm, dt_s, (-40 * DEG, 40 * DEG))

@@ -79,6 +79,34 @@ class OperatingPoint:
     `state` is the full kernel state. `equilibria` counts the torque balance's roots within
     +-90 deg (1 = unique); `angle_rad` is the one ``kernel.equilibrium_angle`` finds, which is
     where the simulator starts a held-torque run.
+
+    Attributes
+    ----------
+    hold_torque_nm : float
+        The constant dorsiflexing torque held, N·m.
+    angle_rad : float
+        Ankle angle at rest, rad (+ = dorsiflexion).
+    activation : float
+        Muscle activation at rest, fraction of full recruitment.
+    excitation : float
+        Motoneuron-pool excitation at rest, fraction of full recruitment (equals `activation`).
+    ia_rate_ips : float
+        Ia spindle rate at rest, imp/s.
+    threshold_ips : float
+        The model's ``reflex.threshold_ips``, imp/s.
+    above_threshold : bool
+        Whether the resting Ia rate exceeds the threshold (the held ankle is tonically active
+        through the reflex).
+    equilibria : int
+        Number of roots of the torque balance within +-90 deg (1 = unique).
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import operating_point
+    >>> op = operating_point(preset("severe"), hold_torque_nm=30.0)
+    >>> round(op.angle_deg, 1), round(op.ia_rate_ips), op.threshold_ips, op.above_threshold
+    (-0.9, 70, 65.0, True)
     """
 
     hold_torque_nm: float
@@ -92,6 +120,7 @@ class OperatingPoint:
 
     @property
     def angle_deg(self) -> float:
+        """Ankle angle at rest in degrees (+ = dorsiflexion)."""
         return math.degrees(self.angle_rad)
 
     @property
@@ -120,11 +149,39 @@ def _torque_balance(c: np.ndarray, theta: float, tau_ext: float) -> float:
 
 
 def operating_point(model: Model, hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM) -> OperatingPoint:
-    """Equilibrium under a constant dorsiflexing `hold_torque_nm` (N·m), reflex in steady state.
+    """Equilibrium under a constant dorsiflexing `hold_torque_nm` (N·m), reflex in steady state:
+    the state the linear analysis expands around.
 
     Uses the kernel's own `equilibrium_angle`, `steady_activation`, `static_torque` and
-    `excitation`, so it is the state a simulation under that torque rests in. Raises
-    `SimulationError` if no angle within +-90 deg balances the torque.
+    `excitation`, so it is the state a simulation under that torque rests in.
+
+    Parameters
+    ----------
+    model : Model
+        The model, e.g. ``reflexsim.preset("severe")``.
+    hold_torque_nm : float, default 30.0
+        Constant dorsiflexing torque in N·m (the clonus test's held pressure by default); any
+        finite value.
+
+    Returns
+    -------
+    OperatingPoint
+        Angle, activation, excitation and Ia rate at rest, and the number of equilibria.
+
+    Raises
+    ------
+    ParameterError
+        If `model` is not a `Model` or `hold_torque_nm` is not a finite number.
+    SimulationError
+        If no angle within +-90 deg balances the torque.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import operating_point
+    >>> op = operating_point(preset("healthy"))
+    >>> round(op.angle_deg), op.above_threshold, op.equilibria
+    (16, False, 1)
     """
     _check_model(model)
     tau = _check_hold_torque(hold_torque_nm)
@@ -167,6 +224,38 @@ class Linearisation:
     for theta, in 1/rad, omega, in s/rad, and efficacy). `fd_relative_error` estimates the
     finite differences' relative error (estimates from steps h and 2h against 2h and 4h, scaled
     variables).
+
+    Attributes
+    ----------
+    operating_point : OperatingPoint
+        The equilibrium linearised around.
+    delay_s : float
+        Loop delay D = ``reflex.delay_s`` + ``muscle.electromechanical_delay_s``, s.
+    a0 : numpy.ndarray
+        (6, 6) Jacobian of the right-hand side with respect to the current state (read-only).
+    a1 : numpy.ndarray
+        (6, 6) Jacobian with respect to the delayed state, ``outer(input_gain, feedback_gain)``.
+    input_gain : numpy.ndarray
+        b = df/du, shape (6,): how the delayed pool excitation drives the state derivatives.
+    feedback_gain : numpy.ndarray
+        c = dg/dx, shape (6,): the small-signal reflex gain from state to excitation.
+    state_scales : numpy.ndarray
+        Scale of each state variable, shape (6,); the finite-difference steps are a fraction
+        ``FD_RELATIVE_STEP`` of it.
+    fd_relative_error : float
+        Estimated relative error of the finite differences.
+    inertia_kg_m2 : float
+        Foot inertia, kg·m² (turns joint accelerations into torques).
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import linearise
+    >>> lin = linearise(preset("severe"))
+    >>> lin.a0.shape, round(lin.delay_s, 3)
+    ((6, 6), 0.052)
+    >>> round(lin.stiffness_nm_per_rad), round(lin.damping_nms_per_rad, 1)  # N·m/rad, N·m·s/rad
+    (82, 8.7)
     """
 
     operating_point: OperatingPoint
@@ -210,6 +299,24 @@ class Linearisation:
 
         Negative-feedback convention of physiology.md §7: the loop is on its stability boundary
         where L = -1 (|L| = 1 at phase -180°).
+
+        Parameters
+        ----------
+        frequency_hz : float or numpy.ndarray
+            Frequency or frequencies in Hz.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex L (dimensionless), one per frequency (1-D, also for a scalar input).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from reflexsim import preset
+        >>> from reflexsim.stability import linearise
+        >>> np.round(np.abs(linearise(preset("severe")).loop_transfer([1.0, 6.0])), 1)
+        array([8.5, 5.1])
         """
         f = np.atleast_1d(np.asarray(frequency_hz, dtype=float))
         eye = np.eye(self.a0.shape[0])
@@ -358,6 +465,37 @@ def linearise(model: Model, hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM) -> L
     dynamic Ia discharge that drives post-activation depression starts quadratically (so
     depression does not enter the small-signal loop). Larger beats see amplitude-dependent gains
     (docs/stability.md).
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    hold_torque_nm : float, default 30.0
+        Constant dorsiflexing torque held, N·m (the clonus test's by default); finite.
+
+    Returns
+    -------
+    Linearisation
+        A0, A1 = b c^T, the loop delay and the operating point.
+
+    Raises
+    ------
+    ParameterError
+        If `model` is not a `Model` or the torque is not a finite number.
+    SimulationError
+        If no equilibrium balances the torque, the operating point is not at rest, or the
+        finite differences are unreliable (a kink of the model at the operating point).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import STATE_NAMES, linearise
+    >>> lin = linearise(preset("severe"))
+    >>> [name for name, c in zip(STATE_NAMES, lin.feedback_gain) if c != 0]  # what the reflex feeds back
+    ['theta', 'omega', 'efficacy']
+    >>> bool(np.allclose(lin.a1, np.outer(lin.input_gain, lin.feedback_gain)))
+    True
     """
     op = operating_point(model, hold_torque_nm)
     p = model.pack()
@@ -409,6 +547,37 @@ class Spectrum:
     `oscillation_growth_per_s` its real part; `decay_rate_per_s` is -max Re over all roots
     (negative when unstable). `residual` is the largest smallest-singular-value of the
     characteristic matrix at the roots, relative to its scale.
+
+    Attributes
+    ----------
+    roots : numpy.ndarray
+        Newton-refined complex roots, 1/s, rightmost first, conjugate pairs adjacent (read-only).
+    approximations : numpy.ndarray
+        The pseudospectral eigenvalues they were refined from, same order.
+    delay_s : float
+        The delay D, s.
+    n_chebyshev : int
+        Collocation intervals of the discretisation used.
+    stable : bool
+        Every root has Re s < 0.
+    decay_rate_per_s : float
+        -max Re s, 1/s (negative when unstable).
+    frequency_hz : float
+        Im s / 2π of the rightmost complex pair, Hz (NaN if none).
+    oscillation_growth_per_s : float
+        Re s of that pair, 1/s.
+    residual : float
+        Largest relative smallest singular value of the characteristic matrix at the roots.
+
+    Examples
+    --------
+    The scalar delay equation x'(t) = -x(t - 1) is stable, oscillating at 0.21 Hz:
+
+    >>> import numpy as np
+    >>> from reflexsim.stability import dde_roots
+    >>> spectrum = dde_roots(np.array([[0.0]]), np.array([[-1.0]]), 1.0, n_roots=2)
+    >>> spectrum.stable, round(spectrum.frequency_hz, 3), round(spectrum.decay_rate_per_s, 4)
+    (True, 0.213, 0.3181)
     """
 
     roots: np.ndarray
@@ -423,17 +592,66 @@ class Spectrum:
 
     @property
     def rightmost(self) -> complex:
+        """The rightmost root (largest real part), 1/s."""
         return complex(self.roots[0])
 
 
 def characteristic_matrix(a0: np.ndarray, a1: np.ndarray, delay_s: float, s: complex) -> np.ndarray:
-    """Δ(s) = sI - A0 - A1 e^{-sD}: singular exactly at the characteristic roots."""
+    """Δ(s) = sI - A0 - A1 e^{-sD}: singular exactly at the characteristic roots.
+
+    Parameters
+    ----------
+    a0 : numpy.ndarray
+        (m, m) coefficient of the current state, 1/s.
+    a1 : numpy.ndarray
+        (m, m) coefficient of the delayed state, 1/s.
+    delay_s : float
+        Delay D in s.
+    s : complex
+        Point of the complex plane, 1/s.
+
+    Returns
+    -------
+    numpy.ndarray
+        The complex (m, m) matrix Δ(s).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.stability import characteristic_matrix
+    >>> delta = characteristic_matrix(np.array([[0.0]]), np.array([[-1.0]]), 1.0, -0.3181315 + 1.3372357j)
+    >>> bool(abs(delta[0, 0]) < 1e-6)  # a root of x'(t) = -x(t - 1)
+    True
+    """
     return s * np.eye(a0.shape[0]) - a0 - a1 * np.exp(-s * delay_s)
 
 
 def chebyshev_differentiation(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Chebyshev extremal points x_j = cos(jπ/n), j = 0..n, and the matrix that differentiates a
-    polynomial through them (Trefethen, Spectral Methods in MATLAB, 2000, `cheb`)."""
+    polynomial through them (Trefethen, Spectral Methods in MATLAB, 2000, `cheb`).
+
+    Parameters
+    ----------
+    n : int
+        Number of intervals (n + 1 points), n >= 1.
+
+    Returns
+    -------
+    x : numpy.ndarray
+        The n + 1 points on [-1, 1], from 1 down to -1.
+    dm : numpy.ndarray
+        The (n + 1, n + 1) differentiation matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.stability import chebyshev_differentiation
+    >>> x, dm = chebyshev_differentiation(2)
+    >>> np.round(x, 12).tolist()
+    [1.0, 0.0, -1.0]
+    >>> (dm @ x**2).round(12).tolist()  # d/dx x² = 2x, exact for a polynomial of degree <= n
+    [2.0, 0.0, -2.0]
+    """
     x = np.cos(np.pi * np.arange(n + 1) / n)
     c = np.ones(n + 1)
     c[0] = c[-1] = 2.0
@@ -448,7 +666,36 @@ def generator_matrix(a0: np.ndarray, a1: np.ndarray, delay_s: float, n_chebyshev
     """Pseudospectral discretisation of the DDE's infinitesimal generator (Breda, Maset &
     Vermiglio 2005): the history on [-D, 0] is a polynomial through n + 1 Chebyshev points
     θ_j = D (x_j - 1) / 2; its derivative is collocated at θ_1..θ_n and the DDE itself at θ_0 = 0.
-    The eigenvalues approximate the rightmost characteristic roots with spectral accuracy."""
+    The eigenvalues approximate the rightmost characteristic roots with spectral accuracy.
+
+    Parameters
+    ----------
+    a0 : numpy.ndarray
+        (m, m) coefficient of the current state, 1/s.
+    a1 : numpy.ndarray
+        (m, m) coefficient of the delayed state, 1/s.
+    delay_s : float
+        Delay D in s (> 0).
+    n_chebyshev : int
+        Collocation intervals on [-D, 0].
+
+    Returns
+    -------
+    numpy.ndarray
+        The real (m (n + 1), m (n + 1)) generator matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.stability import generator_matrix
+    >>> big = generator_matrix(np.array([[0.0]]), np.array([[-1.0]]), 1.0, 20)
+    >>> big.shape
+    (21, 21)
+    >>> eig = np.linalg.eigvals(big)
+    >>> rightmost = eig[np.argmax(eig.real)]
+    >>> round(float(rightmost.real), 4), round(float(abs(rightmost.imag)), 4)
+    (-0.3181, 1.3372)
+    """
     m = a0.shape[0]
     _, dm = chebyshev_differentiation(n_chebyshev)
     big = np.zeros((m * (n_chebyshev + 1), m * (n_chebyshev + 1)))
@@ -515,8 +762,43 @@ def dde_roots(
     The `n_roots` rightmost eigenvalues of the pseudospectral generator (`generator_matrix`,
     `n_chebyshev` intervals) are each refined by Newton's method on the characteristic equation;
     roots of a real system come in conjugate pairs, so the upper half-plane ones are refined and
-    mirrored. Raises `SimulationError` if the rightmost root does not converge or the
-    discretisation is too coarse for it (then raise `n_chebyshev`).
+    mirrored.
+
+    Parameters
+    ----------
+    a0 : numpy.ndarray
+        (m, m) real, finite coefficient of the current state, 1/s.
+    a1 : numpy.ndarray
+        (m, m) real, finite coefficient of the delayed state, 1/s (same shape as `a0`).
+    delay_s : float
+        Delay D in s, positive and finite.
+    n_chebyshev : int, default 20
+        Collocation intervals of the discretisation, in [4, 400] (docs/stability.md shows the
+        convergence).
+    n_roots : int, default 6
+        How many rightmost roots (counting conjugates) to refine and report, >= 1.
+
+    Returns
+    -------
+    Spectrum
+        The roots (1/s), stability, decay rate and frequency of the rightmost complex pair.
+
+    Raises
+    ------
+    ParameterError
+        If the matrices are not square, of the same size and finite, the delay is not positive
+        and finite, or `n_chebyshev` / `n_roots` are not integers in range.
+    SimulationError
+        If the rightmost root does not converge or the discretisation is too coarse for it
+        (then raise `n_chebyshev`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.stability import dde_roots
+    >>> spectrum = dde_roots(np.array([[0.0]]), np.array([[-1.0]]), 1.0, n_roots=2)
+    >>> np.round(spectrum.roots, 4)
+    array([-0.3181+1.3372j, -0.3181-1.3372j])
     """
     a0, a1, delay_s = _check_matrices(a0, a1, delay_s, n_chebyshev, n_roots)
     # Diagonal balancing: a similarity transform, so the roots are unchanged; it evens out the
@@ -600,7 +882,27 @@ def dde_roots(
 
 @dataclass(frozen=True, eq=False)
 class LinearStability:
-    """Linear stability of one model under a held torque: operating point, linearisation, roots."""
+    """Linear stability of one model under a held torque: operating point, linearisation, roots.
+
+    Made by `analyse`; the properties read through to the linearisation and the spectrum.
+
+    Attributes
+    ----------
+    model : Model
+        The model analysed.
+    linearisation : Linearisation
+        Its linearisation around the hold equilibrium.
+    spectrum : Spectrum
+        The rightmost characteristic roots.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import analyse
+    >>> analysis = analyse(preset("healthy"))
+    >>> analysis.stable, round(analysis.decay_rate_per_s, 3)  # 1/s
+    (True, 0.125)
+    """
 
     model: Model
     linearisation: Linearisation
@@ -608,22 +910,27 @@ class LinearStability:
 
     @property
     def operating_point(self) -> OperatingPoint:
+        """The hold equilibrium the model was linearised around."""
         return self.linearisation.operating_point
 
     @property
     def stable(self) -> bool:
+        """Every characteristic root has Re s < 0: small perturbations of the hold die out."""
         return self.spectrum.stable
 
     @property
     def decay_rate_per_s(self) -> float:
+        """-max Re s over the roots, 1/s (negative when unstable)."""
         return self.spectrum.decay_rate_per_s
 
     @property
     def frequency_hz(self) -> float:
+        """Frequency of the rightmost complex pair, Hz: the predicted small-amplitude clonus frequency."""
         return self.spectrum.frequency_hz
 
     @property
     def roots(self) -> np.ndarray:
+        """The rightmost characteristic roots, 1/s, rightmost first."""
         return self.spectrum.roots
 
 
@@ -635,7 +942,41 @@ def analyse(
     n_roots: int = DEFAULT_N_ROOTS,
 ) -> LinearStability:
     """Linearise `model` around the hold equilibrium under `hold_torque_nm` and find its rightmost
-    characteristic roots: stable or not, decay rate and predicted (small-amplitude) clonus frequency."""
+    characteristic roots: stable or not, decay rate and predicted (small-amplitude) clonus frequency.
+
+    Parameters
+    ----------
+    model : Model
+        The model, e.g. ``reflexsim.preset("severe")``.
+    hold_torque_nm : float, default 30.0
+        Constant dorsiflexing torque held, N·m (the clonus test's by default); finite.
+    n_chebyshev : int, default 20
+        Collocation intervals of the root finder's discretisation, in [4, 400].
+    n_roots : int, default 6
+        How many rightmost roots (counting conjugates) to report, >= 1.
+
+    Returns
+    -------
+    LinearStability
+        Operating point, linearisation and spectrum.
+
+    Raises
+    ------
+    ParameterError
+        If `model` is not a `Model`, the torque is not finite, or `n_chebyshev` / `n_roots` are
+        out of range.
+    SimulationError
+        If no equilibrium balances the torque, the linearisation is unreliable (a kink of the
+        model at the operating point), or the roots do not converge.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import analyse
+    >>> severe = analyse(preset("severe"))
+    >>> severe.stable, round(severe.frequency_hz, 1)  # unstable hold: clonus at about 6 Hz
+    (False, 6.1)
+    """
     lin = linearise(model, hold_torque_nm)
     spectrum = dde_roots(lin.a0, lin.a1, lin.delay_s, n_chebyshev=n_chebyshev, n_roots=n_roots)
     return LinearStability(model=model, linearisation=lin, spectrum=spectrum)
@@ -656,6 +997,35 @@ class CriticalGain:
     stable again within the range (the rising tonic activation adds force-velocity damping),
     NaN if it is not. `model_gain` is the model's own reflex.gain, so `margin` is how far it sits
     from the boundary (> 1: beyond it, unstable for small perturbations).
+
+    Attributes
+    ----------
+    gain : float
+        The critical ``reflex.gain`` (NaN if none was found).
+    frequency_hz : float
+        Frequency of the crossing pair at the critical gain, Hz (NaN if none).
+    found : bool
+        Whether a crossing was found in `gain_range`.
+    reason : str
+        Why not, when `found` is false; empty otherwise.
+    kind : str
+        ``"hopf"`` (complex pair, oscillatory onset), ``"real"`` (static instability) or empty.
+    restabilising_gain : float
+        Gain above which the equilibrium is stable again within the range, NaN if it is not.
+    model_gain : float
+        The model's own ``reflex.gain``.
+    hold_torque_nm : float
+        The held dorsiflexing torque, N·m.
+    gain_range : tuple of float
+        The (low, high) gains searched.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import critical_gain
+    >>> crit = critical_gain(preset("healthy"), gain_range=(0.0, 2.0), scan_points=5, n_chebyshev=10)
+    >>> crit.found, crit.reason
+    (False, 'stable for every gain in [0, 2] (at gain 2 the rightmost root has Re s = -0.125 1/s)')
     """
 
     gain: float
@@ -670,7 +1040,7 @@ class CriticalGain:
 
     @property
     def margin(self) -> float:
-        """model_gain / critical gain (NaN if no crossing was found)."""
+        """model_gain / critical gain (NaN if no crossing was found); > 1: beyond the boundary."""
         return self.model_gain / self.gain if self.found and self.gain > 0 else math.nan
 
 
@@ -703,7 +1073,42 @@ def critical_gain(
     tonic reflex moves it. The gain range is sampled at `scan_points` evenly spaced gains and the
     first sign change of max Re s is refined by Brent's method; an unstable window narrower than
     the sampling step can be missed. No crossing is reported as ``found=False`` with NaN and a
-    reason, never silently. Raises `SimulationError` if the analysis fails at some gain.
+    reason, never silently.
+
+    Parameters
+    ----------
+    model : Model
+        The model; its own ``reflex.gain`` becomes `CriticalGain.model_gain`.
+    hold_torque_nm : float, default 30.0
+        Constant dorsiflexing torque held, N·m; finite.
+    gain_range : sequence of float, default (0, 40)
+        (low, high) gains to search, within the valid range of ``reflex.gain`` and low < high.
+    scan_points : int, default 41
+        Evenly spaced gains sampled before refining, >= 3.
+    n_chebyshev : int, default 20
+        Collocation intervals of the root finder, in [4, 400].
+
+    Returns
+    -------
+    CriticalGain
+        The critical gain and frequency, or ``found=False`` with the reason.
+
+    Raises
+    ------
+    ParameterError
+        If `model`, `hold_torque_nm`, `gain_range` or `scan_points` is invalid.
+    SimulationError
+        If the analysis fails at some gain.
+
+    Examples
+    --------
+    A coarse scan and discretisation (fast; the Newton-refined roots are the same):
+
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import critical_gain
+    >>> crit = critical_gain(preset("severe"), gain_range=(0.0, 2.0), scan_points=5, n_chebyshev=10)
+    >>> crit.kind, round(crit.gain, 3), round(crit.frequency_hz, 2), round(crit.margin, 1)
+    ('hopf', 0.622, 5.83, 5.8)
     """
     _check_model(model)
     tau = _check_hold_torque(hold_torque_nm)
@@ -758,7 +1163,29 @@ def critical_gain(
 
 @dataclass(frozen=True, eq=False)
 class HopfBoundary:
-    """Critical reflex gain and crossing frequency as a function of one other parameter."""
+    """Critical reflex gain and crossing frequency as a function of one other parameter.
+
+    Made by `hopf_boundary`.
+
+    Attributes
+    ----------
+    path : str
+        The dotted parameter path varied, e.g. ``"reflex.delay_s"``.
+    values : numpy.ndarray
+        Its values (read-only), in the parameter's unit.
+    points : tuple of CriticalGain
+        The critical gain at each value.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import hopf_boundary
+    >>> boundary = hopf_boundary(
+    ...     preset("severe"), "reflex.delay_s", [0.03, 0.05], gain_range=(0.0, 2.0), scan_points=5, n_chebyshev=10
+    ... )
+    >>> boundary.found.tolist(), boundary.critical_gain.round(2).tolist()
+    ([True, True], [0.67, 0.58])
+    """
 
     path: str
     values: np.ndarray
@@ -766,18 +1193,22 @@ class HopfBoundary:
 
     @property
     def critical_gain(self) -> np.ndarray:
+        """Critical gain at each value (NaN where none was found)."""
         return np.array([p.gain for p in self.points])
 
     @property
     def frequency_hz(self) -> np.ndarray:
+        """Crossing frequency at each value, Hz (NaN where none was found)."""
         return np.array([p.frequency_hz for p in self.points])
 
     @property
     def found(self) -> np.ndarray:
+        """Whether a crossing was found at each value (bool array)."""
         return np.array([p.found for p in self.points])
 
     @property
     def reasons(self) -> tuple[str, ...]:
+        """Why no crossing was found at each value (empty where one was)."""
         return tuple(p.reason for p in self.points)
 
 
@@ -796,6 +1227,46 @@ def hopf_boundary(
 
     Every value is validated before any work; a point where the analysis fails is recorded with
     ``found=False`` and the error as its reason, and the others go on.
+
+    Parameters
+    ----------
+    model : Model
+        The model whose other parameters are kept.
+    path : str
+        Dotted parameter path to vary (any but ``"reflex.gain"``).
+    values : sequence of float
+        Non-empty 1-D values of that parameter, each inside its valid range.
+    hold_torque_nm : float, default 30.0
+        Constant dorsiflexing torque held, N·m; finite.
+    gain_range : sequence of float, default (0, 40)
+        (low, high) gains searched at each value (see `critical_gain`).
+    scan_points : int, default 41
+        Evenly spaced gains sampled before refining, >= 3.
+    n_chebyshev : int, default 20
+        Collocation intervals of the root finder, in [4, 400].
+
+    Returns
+    -------
+    HopfBoundary
+        The critical gain and frequency at each value.
+
+    Raises
+    ------
+    ParameterError
+        If `path` is unknown or is ``"reflex.gain"``, a value is outside the parameter's range,
+        `values` is empty, or the model, torque, gain range or scan points are invalid.
+
+    Examples
+    --------
+    A longer loop delay lowers the critical gain and the frequency at onset:
+
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import hopf_boundary
+    >>> boundary = hopf_boundary(
+    ...     preset("severe"), "reflex.delay_s", [0.03, 0.05], gain_range=(0.0, 2.0), scan_points=5, n_chebyshev=10
+    ... )
+    >>> boundary.frequency_hz.round(1).tolist()  # Hz
+    [6.8, 5.1]
     """
     _check_model(model)
     tau = _check_hold_torque(hold_torque_nm)

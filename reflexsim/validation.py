@@ -42,7 +42,33 @@ AFO_STIFFNESS_NM_PER_DEG = (0.58, 1.0, 2.0, 3.66)  # the carbon AFOs measured by
 
 @dataclass(frozen=True)
 class TargetResult:
-    """One target: what it asks, where it comes from, what the model gives, and the verdict."""
+    """One target: what it asks, where it comes from, what the model gives, and the verdict.
+
+    Attributes
+    ----------
+    key : str
+        What the target checks, e.g. ``"severe_clonus_frequency"`` (the function's name).
+    target : str
+        The requirement in words, with its numbers.
+    source : str
+        Where the requirement comes from.
+    model : str
+        What the model gives, in words and numbers.
+    verdict : str
+        ``"pass"``, ``"partial"`` (the failing part is named) or ``"fail"``.
+    figure : str
+        The figure that shows it (a path under figures/), or empty.
+
+    Examples
+    --------
+    Every target in `TARGETS` returns one; running them takes minutes, so it is skipped here:
+
+    >>> from reflexsim.validation import TARGETS
+    >>> [target.__name__ for target in TARGETS[:3]]
+    ['severe_clonus_frequency', 'mild_fatigable_clonus', 'healthy_reflex_without_clonus']
+    >>> TARGETS[0]().verdict  # doctest: +SKIP
+    'pass'
+    """
 
     key: str  # what the target checks, e.g. "severe_clonus_frequency"
     target: str
@@ -84,7 +110,36 @@ def simulated_onset_gain(
     model: Model, *, lo: float = 0.1, hi: float = describe("reflex.gain").hi, iterations: int = 12
 ) -> float:
     """Smallest gain at which the standard clonus test leaves clonus (beats ≥ 1°) still going
-    after 8 s (bisection, to (hi - lo) / 2^iterations); inf if not even at `hi`."""
+    after 8 s (bisection, to (hi - lo) / 2^iterations); inf if not even at `hi`.
+
+    The gain where a clinician would see clonus, to compare with the linear (tiny-perturbation)
+    critical gain of `reflexsim.stability.critical_gain`. Assumes no clonus at `lo`.
+
+    Parameters
+    ----------
+    model : Model
+        The model; every parameter but ``reflex.gain`` is kept.
+    lo : float, default 0.1
+        Low end of the bracket (a gain without lasting clonus).
+    hi : float, default 40.0
+        High end (the top of the valid range of ``reflex.gain``).
+    iterations : int, default 12
+        Bisection steps, one 8 s clonus test each (plus one at `hi`).
+
+    Returns
+    -------
+    float
+        The onset gain (the upper end of the final bracket), or inf.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.validation import simulated_onset_gain
+    >>> simulated_onset_gain(preset("severe"), lo=1.0, hi=3.0, iterations=4)  # to within 0.125
+    2.125
+    >>> simulated_onset_gain(preset("healthy"), lo=1.0, hi=3.0, iterations=4)
+    inf
+    """
 
     def beating(gain: float) -> bool:
         return _metrics(model.with_values({"reflex.gain": gain}), duration_s=8.0).ongoing
@@ -99,7 +154,43 @@ def simulated_onset_gain(
 
 @dataclass(frozen=True)
 class DurationCurve:
-    """Clonus duration of the standard test against reflex gain (gains in 2.5 % steps)."""
+    """Clonus duration of the standard test against reflex gain (gains in 2.5 % steps).
+
+    Made by `duration_curve`; the arrays run over the gains.
+
+    Attributes
+    ----------
+    gains : numpy.ndarray
+        Reflex gains, rising in 2.5 % steps.
+    durations_s : numpy.ndarray
+        Clonus duration at each gain, s (12 s tests: clonus still beating at the end lasts "at
+        least" this).
+    ongoing : numpy.ndarray
+        Whether the clonus was still beating when the test ended (bool).
+    scats : numpy.ndarray
+        SCATS clonus score at each gain (0–3).
+    tardieu : numpy.ndarray
+        Tardieu grade at each gain (0–4).
+    frequency_hz : numpy.ndarray
+        Clonus frequency at each gain, Hz (NaN with fewer than 3 beats).
+
+    Examples
+    --------
+    A curve written by hand, to show what the properties read:
+
+    >>> import numpy as np
+    >>> from reflexsim.validation import DurationCurve
+    >>> curve = DurationCurve(
+    ...     gains=np.array([1.0, 1.025, 1.05, 1.076]),
+    ...     durations_s=np.array([0.0, 1.5, 6.0, 11.6]),
+    ...     ongoing=np.array([False, False, False, True]),
+    ...     scats=np.array([0, 1, 2, 3]),
+    ...     tardieu=np.array([2, 3, 3, 4]),
+    ...     frequency_hz=np.array([np.nan, 5.6, 5.6, 5.6]),
+    ... )
+    >>> curve.monotone, round(curve.max_jump_per_5_percent, 1)  # s
+    (True, 10.1)
+    """
 
     gains: np.ndarray
     durations_s: np.ndarray  # 12 s tests: clonus still beating at the end lasts "at least" this
@@ -115,12 +206,42 @@ class DurationCurve:
 
     @property
     def max_jump_per_5_percent(self) -> float:
-        """Largest rise of the duration over any 5 % step of gain (two grid steps)."""
+        """Largest rise of the duration over any 5 % step of gain (two grid steps), s."""
         return float(np.max(self.durations_s[2:] - self.durations_s[:-2])) if self.gains.size > 2 else 0.0
 
 
 def duration_curve(model: Model, lo: float, hi: float) -> DurationCurve:
-    """`model`'s clonus duration over gains from lo to hi times its own, in 2.5 % steps."""
+    """`model`'s clonus duration over gains from lo to hi times its own, in 2.5 % steps: how
+    clonus grows through the SCATS and Tardieu bands as excitability rises.
+
+    The 12 s standard clonus test at every gain, graded by the compiled sweep
+    (`reflexsim.sweep`, which needs the ``sweep`` extra).
+
+    Parameters
+    ----------
+    model : Model
+        The model; its own ``reflex.gain`` is the reference.
+    lo : float
+        Lowest gain as a multiple of the model's own (> 0).
+    hi : float
+        Highest gain as a multiple of the model's own (> `lo`; the gains must stay inside the
+        valid range of ``reflex.gain``).
+
+    Returns
+    -------
+    DurationCurve
+        Durations, grades and frequencies over the gains.
+
+    Examples
+    --------
+    Not run as a doctest: it runs a sweep of 12 s clonus tests.
+
+    >>> from reflexsim import preset
+    >>> from reflexsim.validation import duration_curve
+    >>> curve = duration_curve(preset("mild"), 0.8, 1.2)  # doctest: +SKIP
+    >>> curve.monotone  # doctest: +SKIP
+    True
+    """
     n = math.ceil(math.log(hi / lo) / math.log(1.025)) + 1
     gains = model.reflex.gain * lo * 1.025 ** np.arange(n)
     ds = _graded(model, {"reflex.gain": gains})
@@ -135,7 +256,37 @@ def duration_curve(model: Model, lo: float, hi: float) -> DurationCurve:
 
 
 def one_at_a_time(model: Model, sections: Sequence[str], change: float) -> list[tuple[str, float, Model]]:
-    """(path, factor, model) for every parameter of `sections` scaled by 1 ± change (kept in range)."""
+    """(path, factor, model) for every parameter of `sections` scaled by 1 ± change (kept in range):
+    the variants a robustness check runs.
+
+    Parameters that are 0 or infinite, and changes that the range clips back to the value, are
+    left out.
+
+    Parameters
+    ----------
+    model : Model
+        The model to vary.
+    sections : sequence of str
+        Section names, e.g. ``("muscle", "foot")``.
+    change : float
+        Relative change, e.g. 0.1 for ±10 %.
+
+    Returns
+    -------
+    list of tuple
+        (dotted path, factor 1 - change or 1 + change, the changed model), parameter by
+        parameter, the lower factor first.
+
+    Examples
+    --------
+    >>> from reflexsim import preset
+    >>> from reflexsim.validation import one_at_a_time
+    >>> variants = one_at_a_time(preset("severe"), ("foot",), 0.1)
+    >>> [(path, factor) for path, factor, _ in variants[:2]]
+    [('foot.inertia_kg_m2', 0.9), ('foot.inertia_kg_m2', 1.1)]
+    >>> round(variants[0][2].foot.inertia_kg_m2, 4)  # kg·m²
+    0.0135
+    """
     out = []
     for path, value in model.items():
         if path.split(".")[0] not in sections or value == 0.0 or not math.isfinite(value):
@@ -150,7 +301,26 @@ def one_at_a_time(model: Model, sections: Sequence[str], change: float) -> list[
 
 @dataclass(frozen=True)
 class SmallOscillation:
-    """Growth rate and frequency of a tiny perturbation about the held equilibrium (simulated)."""
+    """Growth rate and frequency of a tiny perturbation about the held equilibrium (simulated).
+
+    Made by `small_oscillation`; NaN in both when no oscillatory mode was found.
+
+    Attributes
+    ----------
+    growth_per_s : float
+        Exponential growth rate of the mode, 1/s (< 0: decaying).
+    frequency_hz : float
+        Its frequency, Hz.
+
+    Examples
+    --------
+    The severe lesion's mode at gain 0.6, just below its Hopf boundary (see `small_oscillation`):
+
+    >>> from reflexsim.validation import SmallOscillation
+    >>> mode = SmallOscillation(growth_per_s=-0.51, frequency_hz=5.82)
+    >>> mode.growth_per_s < 0  # decaying: the held ankle is linearly stable
+    True
+    """
 
     growth_per_s: float
     frequency_hz: float
@@ -162,7 +332,40 @@ SMALL_PULSE_NM = 1e-7  # small enough that a growing response stays linear (belo
 def matrix_pencil(x: np.ndarray, dt: float, max_modes: int = 12) -> tuple[np.ndarray, np.ndarray]:
     """Exponents s_k (1/s) and amplitudes at the last sample of x[n] ≈ Σ c_k exp(s_k n dt), by the
     matrix pencil method (Hua & Sarkar 1990, IEEE Trans ASSP 38:814): the signal's own modes,
-    with no model behind them."""
+    with no model behind them.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Evenly sampled real signal (1-D).
+    dt : float
+        Sampling interval, s.
+    max_modes : int, default 12
+        Most modes fitted; fewer when the signal's Hankel matrix has a lower numerical rank
+        (singular values above 1e-7 of the largest).
+
+    Returns
+    -------
+    exponents : numpy.ndarray
+        Complex s_k in 1/s (real part: growth rate; imaginary part: 2π × frequency), in no
+        particular order.
+    amplitudes : numpy.ndarray
+        |c_k exp(s_k (n - 1) dt)|, each mode's size at the last sample, in the units of `x`.
+
+    Examples
+    --------
+    A 6 Hz oscillation decaying at 0.5 /s, plus a decaying offset:
+
+    >>> import numpy as np
+    >>> from reflexsim.validation import matrix_pencil
+    >>> dt = 0.005
+    >>> t = np.arange(400) * dt
+    >>> x = np.exp(-0.5 * t) * np.cos(2 * np.pi * 6 * t) + 0.5 * np.exp(-3 * t)
+    >>> exponents, amplitudes = matrix_pencil(x, dt)
+    >>> mode = exponents[exponents.imag > 0][0]
+    >>> round(float(mode.real), 3), round(float(mode.imag / (2 * np.pi)), 3)  # 1/s, Hz
+    (-0.5, 6.0)
+    """
     n = x.size
     hankel = np.lib.stride_tricks.sliding_window_view(x, n // 3 + 1)
     _, sv, vh = np.linalg.svd(hankel, full_matrices=False)
@@ -183,7 +386,50 @@ def small_oscillation(
     pulse: the oscillatory mode that is largest at the end of `t_fit`, identified from the
     simulated angle by the matrix pencil. (The model has further modes — real ones from the twitch
     and the series elasticity and a faster oscillation — that can decay about as fast as the clonic
-    one: fitting peaks would mix them in.)"""
+    one: fitting peaks would mix them in.)
+
+    The pulse is a `TorqueProfile` on top of the held torque, 0.5 s after the start; the angle is
+    decimated to 5 ms before the fit. Meaningful near the Hopf boundary: far beyond it the
+    oscillation grows into nonlinear clonus within `t_fit`.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    hold_torque_nm : float, default 30.0
+        Held dorsiflexing torque, N·m (the clonus test's).
+    t_fit : tuple of float, default (2.0, 6.0)
+        (start, end) of the fitted span, s; the run lasts until its end.
+    pulse_nm : float, default 1e-7
+        Size of the torque pulse, N·m: small enough that a growing response stays linear (below
+        1e-4 rad) for 6 s.
+
+    Returns
+    -------
+    SmallOscillation
+        Growth rate (1/s) and frequency (Hz); NaN if no oscillatory mode was found.
+
+    Raises
+    ------
+    SimulationError
+        If the run cannot be done.
+
+    Examples
+    --------
+    Just above the severe lesion's Hopf boundary (gain 0.62), the simulated mode matches the
+    linear analysis:
+
+    >>> from reflexsim import preset
+    >>> from reflexsim.stability import analyse
+    >>> from reflexsim.validation import small_oscillation
+    >>> model = preset("severe").with_values({"reflex.gain": 0.65})
+    >>> sim = small_oscillation(model)
+    >>> round(sim.growth_per_s, 2), round(sim.frequency_hz, 2)  # 1/s, Hz
+    (0.63, 5.85)
+    >>> spectrum = analyse(model).spectrum
+    >>> round(spectrum.oscillation_growth_per_s, 2), round(spectrum.frequency_hz, 2)
+    (0.63, 5.85)
+    """
     tau = hold_torque_nm
     profile = TorqueProfile((0.0, 0.5, 0.501, 0.52, 0.521), (tau, tau, tau + pulse_nm, tau + pulse_nm, tau))
     run = simulate(model, profile, duration_s=t_fit[1])
@@ -200,7 +446,34 @@ def small_oscillation(
 
 @dataclass(frozen=True)
 class OnsetComparison:
-    """Linear Hopf boundary vs. simulation at one delay."""
+    """Linear Hopf boundary vs. simulation at one delay.
+
+    Made by `compare_onset`.
+
+    Attributes
+    ----------
+    delay_s : float
+        The ``reflex.delay_s`` compared at, s.
+    hopf_gain : float
+        Linear critical gain (`reflexsim.stability.critical_gain`); inf if stable at every gain.
+    hopf_frequency_hz : float
+        Frequency of the crossing pair, Hz.
+    sim_linear_gain : float
+        Where a tiny perturbation stops decaying in simulation (interpolated growth rate).
+    sim_frequency_hz : float
+        Frequency of the tiny oscillation just above the boundary, Hz.
+    clonus_test_gain : float
+        Where the standard clonus test leaves ≥ 1° beats going (`simulated_onset_gain`).
+
+    Examples
+    --------
+    The 40 ms row of docs/validation.md, written by hand:
+
+    >>> from reflexsim.validation import OnsetComparison
+    >>> row = OnsetComparison(0.04, 0.6218, 5.831, 0.6221, 5.843, 2.10)
+    >>> f"{row.linear_error:+.2%}, {row.frequency_error:+.2%}, x{row.clonus_test_ratio:.2f}, {row.kind}"
+    '+0.05%, +0.21%, x3.38, supercritical'
+    """
 
     delay_s: float
     hopf_gain: float
@@ -211,14 +484,17 @@ class OnsetComparison:
 
     @property
     def linear_error(self) -> float:
+        """Relative error of the simulated onset gain against the Hopf gain (sim / Hopf - 1)."""
         return self.sim_linear_gain / self.hopf_gain - 1.0
 
     @property
     def frequency_error(self) -> float:
+        """Relative error of the simulated frequency against the Hopf frequency (sim / Hopf - 1)."""
         return self.sim_frequency_hz / self.hopf_frequency_hz - 1.0
 
     @property
     def clonus_test_ratio(self) -> float:
+        """Clonus-test onset gain over the Hopf gain (< 0.98: subcritical)."""
         return self.clonus_test_gain / self.hopf_gain
 
     @property
@@ -229,7 +505,45 @@ class OnsetComparison:
 
 
 def compare_onset(model: Model, delay_s: float, *, bracket: float = 0.03) -> OnsetComparison:
-    """Compare the Hopf boundary with simulation at one loop delay (see `OnsetComparison`)."""
+    """Compare the Hopf boundary with simulation at one loop delay (see `OnsetComparison`): does
+    the simulated onset of oscillation sit where the linear analysis puts it?
+
+    The critical gain under the clonus test's hold torque; `small_oscillation` just below and
+    just above it, the growth rate interpolated to zero; and `simulated_onset_gain` from the
+    critical gain up. If the model is linearly stable at every gain, the Hopf gain is inf and
+    any clonus the test finds is subcritical.
+
+    Parameters
+    ----------
+    model : Model
+        The model; ``reflex.delay_s`` is replaced.
+    delay_s : float
+        The reflex delay, s, inside the valid range of ``reflex.delay_s``.
+    bracket : float, default 0.03
+        Relative distance below and above the critical gain of the two small-oscillation runs.
+
+    Returns
+    -------
+    OnsetComparison
+        Hopf and simulated gains and frequencies, and the clonus-test onset.
+
+    Raises
+    ------
+    ParameterError
+        If `delay_s` is outside the valid range of ``reflex.delay_s``.
+    SimulationError
+        If the analysis or a run fails.
+
+    Examples
+    --------
+    Not run as a doctest: a full critical-gain scan and two bisections of 8 s clonus tests.
+
+    >>> from reflexsim import preset
+    >>> from reflexsim.validation import compare_onset
+    >>> row = compare_onset(preset("severe"), 0.04)  # doctest: +SKIP
+    >>> round(row.hopf_gain, 2), abs(row.linear_error) < 0.02, row.kind  # doctest: +SKIP
+    (0.62, True, 'supercritical')
+    """
     at_delay = model.with_values({"reflex.delay_s": delay_s})
     crit = stability.critical_gain(at_delay, HOLD_TORQUE_NM)
     if not crit.found:  # linearly stable at every gain: any clonus the test finds is subcritical
@@ -253,6 +567,27 @@ def compare_onset(model: Model, delay_s: float, *, bracket: float = 0.03) -> Ons
 
 
 def severe_clonus_frequency() -> TargetResult:
+    """Severe lesion: sustained clonus (> 10 s, SCATS 3, Tardieu 4) at 5–7 Hz, the clinic's picture.
+
+    The standard 12 s clonus test on the severe preset. Pass: clonus longer than 10 s and still
+    beating at the end, SCATS 3, Tardieu 4, frequency in `SEVERE_BAND_HZ`; partial: sustained
+    but another part fails.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs the 12 s clonus test.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import severe_clonus_frequency
+    >>> result = severe_clonus_frequency()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('severe_clonus_frequency', 'pass')
+    """
     m = _metrics(preset("severe"))
     lo, hi = SEVERE_BAND_HZ
     sustained = m.over_10_s and m.ongoing
@@ -270,6 +605,26 @@ def severe_clonus_frequency() -> TargetResult:
 
 
 def mild_fatigable_clonus() -> TargetResult:
+    """Mild lesion: fatigable clonus (1–10 s, Tardieu 3) at 4.5–7 Hz, the grade below sustained.
+
+    The standard 12 s clonus test on the mild preset. Pass: at least 3 beats, over before the
+    test ends, lasting 1–10 s, Tardieu 3, frequency in `MILD_BAND_HZ`; fail otherwise.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs the 12 s clonus test.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import mild_fatigable_clonus
+    >>> result = mild_fatigable_clonus()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('mild_fatigable_clonus', 'pass')
+    """
     m = _metrics(preset("mild"))
     lo, hi = MILD_BAND_HZ
     ok = (
@@ -286,6 +641,28 @@ def mild_fatigable_clonus() -> TargetResult:
 
 
 def healthy_reflex_without_clonus() -> TargetResult:
+    """Healthy ankle: a reflex burst 40–45 ms after the stretch starts and fewer than 3 beats.
+
+    The standard 12 s clonus test on the healthy preset; the burst onset is the first time after
+    the stretch starts that the excitation exceeds its initial value by 0.01 (Sinkjaer et al.
+    1996: soleus short-latency onset 42 ± 3 ms). Pass: a burst with onset in 40–45 ms, fewer
+    than 3 beats and no sustained clonus; fail otherwise.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs the 12 s clonus test.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import healthy_reflex_without_clonus
+    >>> result = healthy_reflex_without_clonus()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('healthy_reflex_without_clonus', 'pass')
+    """
     result = simulate(preset("healthy"))
     m = clonus_metrics(result)
     start = result.events.stretch_start_s
@@ -304,6 +681,29 @@ def healthy_reflex_without_clonus() -> TargetResult:
 
 
 def duration_rises_with_gain() -> TargetResult:
+    """Clonus duration rises monotonically with gain through the SCATS and Tardieu bands, without
+    jumps of more than 3 s per 5 % of gain (`MAX_JUMP_S_PER_5_PERCENT`).
+
+    `duration_curve` of the mild preset over gain ×0.3–2.5. Pass: monotone, SCATS 0–3 and
+    Tardieu 3 and 4 all reached, largest rise per 5 % of gain within the limit; partial:
+    monotone with every band reached but a larger jump (the divergence just before sustained
+    clonus).
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs a sweep of 12 s clonus tests.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import duration_rises_with_gain
+    >>> result = duration_rises_with_gain()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('duration_rises_with_gain', 'partial')
+    """
     curve = duration_curve(preset("mild"), 0.3, 2.5)
     bands = {0, 1, 2, 3} <= set(curve.scats.tolist()) and {3, 4} <= set(curve.tardieu.tolist())
     jump = curve.max_jump_per_5_percent
@@ -326,7 +726,28 @@ def duration_rises_with_gain() -> TargetResult:
 def robust_presets() -> TargetResult:
     """Severe: sustained at 5–7 Hz at its gain and with it cut by 20 %, under ±10 % of every muscle
     and foot parameter; mild: its duration curve (gain ×0.8–1.2) monotone without big jumps under
-    the same changes."""
+    the same changes.
+
+    The presets must not sit on the onset of clonus. Variants from `one_at_a_time` with
+    `ROBUST_CHANGE`; the severe gain cut is `ROBUST_GAIN_CUT`. Pass: every severe variant
+    sustained in `SEVERE_BAND_HZ` (also with the gain cut), every mild curve monotone with no
+    rise above `MAX_JUMP_S_PER_5_PERCENT` per 5 % of gain; partial: only the mild jumps exceed it.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs sweeps for dozens of model variants (minutes).
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import robust_presets
+    >>> result = robust_presets()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('robust_presets', 'partial')
+    """
     severe, mild = preset("severe"), preset("mild")
     variants = [("none", 1.0, severe), *one_at_a_time(severe, ("muscle", "foot"), ROBUST_CHANGE)]
     failures = []
@@ -363,6 +784,29 @@ def robust_presets() -> TargetResult:
 
 
 def short_delay_needs_more_gain() -> TargetResult:
+    """At a short delay (20 ms) clonus needs more excitability: critical gain at least 1.5× the
+    severe gain, or a sourced reason why the physiology says otherwise (Hidler & Rymer 1999).
+
+    `simulated_onset_gain` of the severe preset at 40 and 20 ms, the linear critical gains, and
+    the severe lesion's clonus test at 20 ms. Pass: the 20 ms onset is at least 1.5× the severe
+    gain; partial: it is higher than at 40 ms but less than that (clonus at the shorter-looped
+    knee and wrist argues against the requirement; see docs/validation.md).
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: two bisections of 8 s clonus tests and two critical-gain scans.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import short_delay_needs_more_gain
+    >>> result = short_delay_needs_more_gain()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('short_delay_needs_more_gain', 'partial')
+    """
     severe = preset("severe")
     onset40 = simulated_onset_gain(severe)
     onset20 = simulated_onset_gain(severe.with_values({"reflex.delay_s": 0.02}))
@@ -386,6 +830,27 @@ def short_delay_needs_more_gain() -> TargetResult:
 
 
 def delay_lowers_frequency_and_onset() -> TargetResult:
+    """A longer loop delay lowers both the clonus frequency and the critical gain (Stein &
+    Oguztoreli 1976; Hidler & Rymer 1999; Iansek 1984).
+
+    The severe preset's clonus test and its Hopf boundary at reflex delays of 30, 40, 50 and
+    60 ms. Pass: both fall strictly as the delay grows; fail otherwise.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: four clonus tests and a Hopf boundary of four critical-gain scans.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import delay_lowers_frequency_and_onset
+    >>> result = delay_lowers_frequency_and_onset()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('delay_lowers_frequency_and_onset', 'pass')
+    """
     severe = preset("severe")
     delays = (0.03, 0.04, 0.05, 0.06)
     freqs = [_metrics(severe.with_values({"reflex.delay_s": d})).frequency_hz for d in delays]
@@ -405,6 +870,28 @@ def delay_lowers_frequency_and_onset() -> TargetResult:
 
 
 def drugs_shorten_mild_clonus() -> TargetResult:
+    """A gain cut of the size of tizanidine or baclofen shortens or abolishes clonus in a moderate
+    lesion and leaves passive stiffness untouched (Mirbagheri 2010; McLellan 1977).
+
+    The mild preset treated with tizanidine (its defaults: 4 mg, 1.5 h after the dose) and
+    baclofen (250 ng/ml plasma).
+    Pass: each shortens the clonus and leaves the muscle and joint parameters unchanged.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs three 12 s clonus tests.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import drugs_shorten_mild_clonus
+    >>> result = drugs_shorten_mild_clonus()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('drugs_shorten_mild_clonus', 'pass')
+    """
     mild = preset("mild")
     base = _metrics(mild)
     rows = []
@@ -427,7 +914,42 @@ def drugs_shorten_mild_clonus() -> TargetResult:
 
 @dataclass(frozen=True)
 class Ladder:
-    """Clonus of one treatment over a ladder of doses or times."""
+    """Clonus of one treatment over a ladder of doses or times.
+
+    Made by `ladder`; the arrays run over `values`.
+
+    Attributes
+    ----------
+    key : str
+        The sweep key, e.g. ``"treatment.botox.weeks"``.
+    values : tuple of float
+        The doses or times, in the key's unit.
+    durations_s : numpy.ndarray
+        Clonus duration at each value, s.
+    ongoing : numpy.ndarray
+        Whether the clonus was still beating at the end of the test (bool).
+    scats : numpy.ndarray
+        SCATS clonus score at each value.
+    tardieu : numpy.ndarray
+        Tardieu grade at each value.
+
+    Examples
+    --------
+    A ladder written by hand, to show what the properties read:
+
+    >>> import numpy as np
+    >>> from reflexsim.validation import Ladder
+    >>> rungs = Ladder(
+    ...     key="treatment.tizanidine.dose_mg",
+    ...     values=(0.0, 4.0, 8.0),
+    ...     durations_s=np.array([11.6, 11.5, 2.0]),
+    ...     ongoing=np.array([True, True, False]),
+    ...     scats=np.array([3, 3, 1]),
+    ...     tardieu=np.array([4, 4, 3]),
+    ... )
+    >>> rungs.effective_durations.tolist(), rungs.levels
+    ([inf, inf, 2.0], 2)
+    """
 
     key: str
     values: tuple[float, ...]
@@ -438,6 +960,7 @@ class Ladder:
 
     @property
     def effective_durations(self) -> np.ndarray:
+        """Durations for ordering, s: clonus still beating when the test ended counts as infinite."""
         return _effective(self.durations_s, self.ongoing)
 
     @property
@@ -447,7 +970,35 @@ class Ladder:
 
 
 def ladder(model: Model, key: str, values: Sequence[float]) -> Ladder:
-    """Clonus of `model` treated along `key` (a sweep key "treatment.NAME.KEY") at `values`."""
+    """Clonus of `model` treated along `key` (a sweep key "treatment.NAME.KEY") at `values`:
+    a dose or time ladder graded by the standard 12 s clonus test.
+
+    Run through the compiled sweep (`reflexsim.sweep`, which needs the ``sweep`` extra).
+
+    Parameters
+    ----------
+    model : Model
+        The untreated model.
+    key : str
+        Sweep key ``"treatment.NAME.KEY"``, e.g. ``"treatment.botox.weeks"``.
+    values : sequence of float
+        Doses or times, in the key's unit.
+
+    Returns
+    -------
+    Ladder
+        Durations and grades at each value.
+
+    Examples
+    --------
+    Not run as a doctest: it runs a sweep.
+
+    >>> from reflexsim import preset
+    >>> from reflexsim.validation import ladder
+    >>> rungs = ladder(preset("severe"), "treatment.botox.weeks", (0.0, 3.0, 12.0))  # doctest: +SKIP
+    >>> rungs.scats.tolist()  # doctest: +SKIP
+    [3, 0, 3]
+    """
     ds = _graded(model, {key: list(values)})
     return Ladder(
         key,
@@ -460,6 +1011,30 @@ def ladder(model: Model, key: str, values: Sequence[float]) -> Ladder:
 
 
 def graded_treatments() -> TargetResult:
+    """On the severe preset, tizanidine 2/4/8/16 mg and Botox weeks 0–16 grade the clonus through
+    at least three SCATS/Tardieu levels, monotonically, and a typical oral dose shortens clonus
+    without abolishing it.
+
+    `ladder` over `TIZANIDINE_LADDER_MG` (with 0) and `BOTOX_LADDER_WEEKS`. Pass: tizanidine
+    durations never rise with dose; Botox's fall to its peak (`BOTOX_PEAK_WEEKS`) and rise after;
+    each ladder reaches ≥ 3 levels; a dose in `TYPICAL_ORAL_TIZANIDINE_MG` leaves 0–10 s of
+    clonus. Partial: both ladders monotone but another part fails.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs two sweeps.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import graded_treatments
+    >>> result = graded_treatments()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('graded_treatments', 'pass')
+    """
     severe = preset("severe")
     tiz = ladder(severe, "treatment.tizanidine.dose_mg", (0.0, *TIZANIDINE_LADDER_MG))
     botox = ladder(severe, "treatment.botox.weeks", BOTOX_LADDER_WEEKS)
@@ -493,6 +1068,27 @@ def graded_treatments() -> TargetResult:
 
 
 def botox_time_course() -> TargetResult:
+    """Botox at 2–4 weeks shortens clonus and the effect fades by 12 weeks (Hesse 1994;
+    Trompetto 2006).
+
+    The severe preset's clonus test untreated and 2, 3, 4 and 12 weeks after an injection.
+    Pass: weeks 2–4 shorter than untreated and week 12 sustained again; fail otherwise.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs five 12 s clonus tests.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import botox_time_course
+    >>> result = botox_time_course()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('botox_time_course', 'pass')
+    """
     severe = preset("severe")
     base = _metrics(severe)
     early = [_metrics(apply(severe, "botox", weeks=w)) for w in (2.0, 3.0, 4.0)]
@@ -511,8 +1107,30 @@ def botox_time_course() -> TargetResult:
 
 
 def afo_raises_critical_gain() -> TargetResult:
-    """Both the linear critical gain (tiny oscillations) and the gain at which the clonus test
-    leaves beats ≥ 1° going (what the clinic sees) are reported."""
+    """AFO stiffness in the carbon range raises the critical gain several-fold (≈ 2–8×) and nudges
+    the frequency up (Shuman & Russell Esposito 2021).
+
+    Both the linear critical gain (tiny oscillations) and the gain at which the clonus test
+    leaves beats ≥ 1° going (what the clinic sees) are reported, for the severe preset braced
+    with each stiffness of `AFO_STIFFNESS_NM_PER_DEG`. Pass: linear critical gain ≥ 1.5× at the
+    softest AFO and ≥ 2× at the next, clonus-test onset ≥ 2× at every stiffness, onset
+    frequencies above the unbraced one; partial: the clonus-test and frequency parts pass.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: five critical-gain scans and five bisections of 8 s clonus tests.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import afo_raises_critical_gain
+    >>> result = afo_raises_critical_gain()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('afo_raises_critical_gain', 'partial')
+    """
     severe = preset("severe")
     top = describe("reflex.gain").hi
     base = stability.critical_gain(severe)
@@ -545,6 +1163,30 @@ def afo_raises_critical_gain() -> TargetResult:
 
 
 def stretching_follows_evidence() -> TargetResult:
+    """A stretching session lowers reflex excitability only briefly: clonus improves for minutes,
+    then returns; the evidence does not support a lasting cut (Guissard 1988; Tsai 2001; Avela
+    2004; Hayes 2012).
+
+    `ladder` over minutes since a 30-min session (0, 10, 60, 240) on the mild and severe
+    presets. Pass: the mild clonus is shorter right after the session, its duration never falls
+    with time and is back within 0.3 s of untreated at 240 min, and the severe lesion stays
+    SCATS 3 throughout; fail otherwise.
+
+    Returns
+    -------
+    TargetResult
+        What the target asks, its source, the model's numbers and the verdict.
+
+    Examples
+    --------
+    Not run as a doctest: it runs two sweeps.
+    docs/validation.md lists every target's current numbers.
+
+    >>> from reflexsim.validation import stretching_follows_evidence
+    >>> result = stretching_follows_evidence()  # doctest: +SKIP
+    >>> result.key, result.verdict  # doctest: +SKIP
+    ('stretching_follows_evidence', 'pass')
+    """
     mild, severe = preset("mild"), preset("severe")
     times = (0.0, 10.0, 60.0, 240.0)
     mild_d = ladder(mild, "treatment.stretching.minutes_since", times).durations_s
@@ -569,6 +1211,33 @@ def stretching_follows_evidence() -> TargetResult:
 
 
 def hopf_agrees_with_simulation(delays=(0.03, 0.04, 0.05)) -> tuple[TargetResult, list[OnsetComparison]]:
+    """The simulated onset of sustained oscillation agrees with the linear Hopf boundary: gain and
+    frequency within 2 % (physiology.md §7).
+
+    `compare_onset` of the severe preset at each delay. Pass: every row's `linear_error` and
+    `frequency_error` are within 2 %; fail otherwise.
+
+    Parameters
+    ----------
+    delays : sequence of float, default (0.03, 0.04, 0.05)
+        Reflex delays ``reflex.delay_s`` to compare at, s.
+
+    Returns
+    -------
+    result : TargetResult
+        The target's verdict and numbers.
+    rows : list of OnsetComparison
+        One comparison per delay (docs/validation.md tabulates them).
+
+    Examples
+    --------
+    Not run as a doctest: a critical-gain scan and two bisections of 8 s clonus tests per delay.
+
+    >>> from reflexsim.validation import hopf_agrees_with_simulation
+    >>> result, rows = hopf_agrees_with_simulation((0.04,))  # doctest: +SKIP
+    >>> result.verdict, rows[0].kind  # doctest: +SKIP
+    ('pass', 'supercritical')
+    """
     rows = [compare_onset(preset("severe"), d) for d in delays]
     linear_ok = all(abs(r.linear_error) < 0.02 and abs(r.frequency_error) < 0.02 for r in rows)
     shown = "; ".join(
