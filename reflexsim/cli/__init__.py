@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import ReflexsimError
 from ..presets import PRESETS
-from ..research_cli import register as register_research
 from ..simulation import DEFAULT_DURATION_S, MAX_DURATION_S, MIN_GRADED_DURATION_S
 from . import commands
 from .options import (
@@ -35,6 +34,7 @@ from .options import (
     protocol_option,
     step_option,
 )
+from .research_command import register as register_research
 from .sweep_command import register as register_sweep
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_USAGE", "CliError", "build_parser", "main", "number_option"]
