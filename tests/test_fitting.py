@@ -134,3 +134,94 @@ def test_round_trip_on_the_other_presets(name, true):
         assert p.identifiable and p.ci_lo < true[p.path] < p.ci_hi, found.summary()
     assert abs(found.values["reflex.gain"] / true["reflex.gain"] - 1.0) <= GAIN_TOLERANCE
     assert abs(found.values["reflex.delay_s"] - true["reflex.delay_s"]) <= DELAY_TOLERANCE_S
+
+
+# ---------------------------------------------------------------------------------------------
+# `reflexsim fit FILE`: the same fit from the command line, on a recording written to CSV
+
+
+@pytest.fixture(scope="module")
+def recorded_csv(tmp_path_factory):
+    """A 4 s synthetic recording (gain 3.0, delay 43 ms) written as a lab file."""
+    from reflexsim import traces
+
+    path = tmp_path_factory.mktemp("fit") / "trial.csv"
+    traces.write_csv(recording({"reflex.gain": 3.0, "reflex.delay_s": 0.043}, duration_s=4.0, seed=2), path)
+    return path
+
+
+def test_fit_command_json_and_figure(recorded_csv, tmp_path, capsys):
+    import json
+
+    from reflexsim.cli import main
+
+    fig = tmp_path / "fit.png"
+    argv = ["fit", str(recorded_csv), "--free", "reflex.gain, reflex.delay_s", "--json", "--plot", str(fig)]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [p["path"] for p in out["parameters"]] == ["reflex.gain", "reflex.delay_s"]
+    gain, delay = out["parameters"]
+    assert abs(gain["value"] / 3.0 - 1.0) <= GAIN_TOLERANCE
+    assert abs(delay["value"] - 0.043) <= DELAY_TOLERANCE_S
+    assert gain["ci"][0] < 3.0 < gain["ci"][1] and delay["ci"][0] < 0.043 < delay["ci"][1]
+    assert out["ci_method"].startswith("profile likelihood")
+    assert out["confidence"] == 0.95 and out["free"] == ["reflex.gain", "reflex.delay_s"]
+    assert out["protocol"]["type"] == "clonus_test" and out["protocol"]["hold_torque_nm"] == 30.0
+    assert np.asarray(out["correlation"]).shape == (2, 2)
+    assert fig.stat().st_size > 10_000
+
+
+def test_fit_command_text_reports_method_correlation_and_trade_off(recorded_csv, capsys):
+    from reflexsim.cli import main
+
+    assert main(["fit", str(recorded_csv), "--free", "reflex.gain,reflex.delay_s", "--candidates", "16"]) == 0
+    text = capsys.readouterr().out
+    assert "reflex.gain = 3.0" in text and "95% CI [" in text
+    assert "intervals: profile likelihood" in text
+    assert "correlation reflex.gain / reflex.delay_s" in text
+    assert "no trade-off found" in text
+    # gain and drive per impulse enter only as a product: the command says so
+    argv = ["fit", str(recorded_csv), "--free", "reflex.gain,reflex.drive_per_ips", "--candidates", "16"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "warning: reflex.gain and reflex.drive_per_ips trade off" in text
+    assert "(not identifiable)" in text and "no trade-off found" not in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--free", "reflex.gian"], "did you mean 'reflex.gain'"),
+        (["--free", "reflex.gain,,reflex.delay_s"], "--free expects PATH"),
+        (["--free", " "], "--free expects PATH"),
+        (["--free", "reflex.gain,reflex.gain"], "twice"),
+        (["--free", "reflex.gain", "--bound", "reflex.delay_s=0.01:0.1"], "not a free parameter"),
+        (["--free", "reflex.gain", "--bound", "reflex.gain=1:x"], "expected lo:hi"),
+        (["--free", "reflex.gain", "--bound", "reflex.gain=1:99"], "valid range"),
+        (["--free", "reflex.gain", "--bound", "reflex.gain"], "--bound expects PATH=lo:hi"),
+        (["--free", "reflex.gain", "--plot", "no/such/folder/fit.png"], "does not exist"),
+        (["--free", "reflex.gain", "--plot", "fit.xyz"], "figure file"),
+        (["--free", "reflex.gain", "--candidates", "0"], "--candidates"),
+        (["--free", "reflex.gain", "--confidence", "1"], "--confidence"),
+        (["--free", "reflex.gain", "--preset", "worst"], "invalid choice"),
+        ([], "--free"),
+    ],
+)
+def test_fit_command_errors_are_one_line(recorded_csv, tmp_path, capsys, monkeypatch, argv, message):
+    from reflexsim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["fit", str(recorded_csv), *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("reflexsim: error:") and captured.err.count("\n") == 1
+    assert message in captured.err
+
+
+def test_fit_command_missing_file_and_defaults_match_the_api(tmp_path, capsys):
+    from reflexsim.cli import main, research_command
+
+    assert main(["fit", str(tmp_path / "none.csv"), "--free", "reflex.gain"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert research_command.FIT_CONFIDENCE == fitting.CONFIDENCE
+    assert research_command.FIT_CANDIDATES == fitting.GLOBAL_CANDIDATES

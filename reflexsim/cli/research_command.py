@@ -1,10 +1,12 @@
-"""Researchers' commands: grade a recorded trace with the simulator's detector and grades.
+"""Researchers' commands: grade a recorded trace, fit the loop to it.
 
     reflexsim grade FILE [--hold-start-s S] [--angle-column NAME] [--emg-column NAME] [--json] [--beats]
+    reflexsim fit FILE --free reflex.gain,reflex.delay_s [--preset P] [--bound PATH=lo:hi] [--json] [--plot FIG]
 
 FILE is a CSV/TSV (or C3D with ``pip install 'reflexsim[c3d]'``) with a time column and an ankle
-angle and/or EMG column; see `reflexsim.traces` and docs/research.md. `reflexsim.cli` calls
-`register`; `beats_payload` and `metrics_lines` also serve `reflexsim clonus-test`.
+angle and/or EMG column; see `reflexsim.traces`, `reflexsim.fitting` and docs/research.md.
+`reflexsim.cli` calls `register`; `beats_payload` and `metrics_lines` also serve
+`reflexsim clonus-test`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,24 @@ import math
 from typing import Any
 
 from ..metrics import DEFAULT_BEAT_THRESHOLD_DEG, BeatsTable, ClonusMetrics, beats_table
+from ..protocols import ClonusTest
+from .options import (
+    CliError,
+    checked_figure,
+    model_from_args,
+    model_options,
+    number_option,
+    pairs,
+    print_json,
+    protocol_option,
+    step_option,
+    whole_number,
+)
+
+# fitting.CONFIDENCE and fitting.GLOBAL_CANDIDATES (tests check they agree): importing the fit
+# (scipy.optimize) only when `fit` runs keeps every other command's start-up short
+FIT_CONFIDENCE = 0.95
+FIT_CANDIDATES = 64
 
 
 def metrics_lines(metrics: ClonusMetrics, run: str = "run", bursts: BeatsTable | None = None) -> list[str]:
@@ -69,7 +89,8 @@ def _table_text(table: BeatsTable) -> list[str]:
     return [head, *rows]
 
 
-def cmd_grade(args: argparse.Namespace) -> int:
+def _read_trace(args: argparse.Namespace) -> Any:
+    """The FILE of a command with `_trace_options`, read with the options given."""
     from ..traces import read
 
     options = {
@@ -83,7 +104,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
         "angle_unit": args.angle_unit,
         "emg_kind": args.emg_kind,
     }
-    trace = read(args.file, **{k: v for k, v in options.items() if v is not None})
+    return read(args.file, **{k: v for k, v in options.items() if v is not None})
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    trace = _read_trace(args)
     table = beats_table(trace, beat_threshold_deg=args.beat_threshold_deg)
     span = trace.time_s[-1] - trace.time_s[0]
     if args.json:
@@ -109,19 +134,95 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the `grade` subcommand to the `reflexsim` parser's subparsers."""
-    from .options import number_option
+def free_paths(text: str) -> tuple[str, ...]:
+    """--free PATH[,PATH...]: parameter paths, each known (an unknown one names the nearest)."""
+    from ..params import describe
 
-    p = subparsers.add_parser(
-        "grade",
-        help="grade a recorded clonus test (CSV/TSV or C3D): beats, frequency, duration, SCATS, Tardieu",
-        description=(
-            "Grade a recorded trace with the same beat detector and grades as a simulated clonus test. "
-            "Columns are found by name with the unit in it (time_s, angle_deg, emg_mv, emg_envelope, "
-            "reflex_torque_nm); see docs/research.md."
-        ),
+    paths = tuple(p.strip() for p in text.split(","))
+    if not text.strip() or not all(paths):
+        raise CliError(f"--free expects PATH[,PATH...] (e.g. reflex.gain,reflex.delay_s), got {text!r}")
+    if len(set(paths)) != len(paths):
+        raise CliError(f"--free lists a parameter twice: {text}")
+    for path in paths:
+        describe(path)  # ParameterError: "unknown parameter ...; did you mean ..."
+    return paths
+
+
+def fit_bounds(items: list[str], free: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """--bound PATH=lo:hi items as {path: (lo, hi)} (ranges are checked by `fitting.fit`)."""
+    from ..params import number_from_text
+
+    bounds = {}
+    for path, text in pairs(items, "--bound", "PATH=lo:hi (e.g. reflex.gain=1:6)").items():
+        if path not in free:
+            raise CliError(f"--bound {path}: not a free parameter (--free {','.join(free)})")
+        parts = text.split(":")
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            bounds[path] = (number_from_text(parts[0]), number_from_text(parts[1]))
+        except ValueError:
+            raise CliError(f"--bound {path}={text}: expected lo:hi, two numbers (e.g. {path}=1:6)") from None
+    return bounds
+
+
+def fit_lines(found: Any) -> list[str]:
+    """The fit as text: estimates with intervals, residuals, correlations, warnings, the method."""
+    lines = found.summary().splitlines()
+    lines.insert(1 + len(found.parameters), f"  intervals: {found.ci_method}")
+    if not found.warnings:
+        lines.append("  no trade-off found: every free parameter is pinned by the trace")
+    return lines
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from ..fitting import fit
+
+    free = free_paths(args.free)
+    bounds = fit_bounds(args.bound, free)
+    plot = None if args.plot is None else checked_figure(args.plot)
+    model = model_from_args(args)
+    protocol = ClonusTest(
+        stretch_deg=args.stretch_deg, velocity_deg_per_s=args.velocity_deg_per_s, hold_torque_nm=args.hold_torque_nm
     )
+    trace = _read_trace(args)
+    found = fit(
+        trace,
+        model,
+        protocol,
+        free,
+        bounds=bounds,
+        candidates=args.candidates,
+        confidence=args.confidence,
+        seed=args.seed,
+        **({} if args.dt is None else {"dt_s": args.dt}),
+    )
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        found.figure().savefig(plot, dpi=120)
+    if args.json:
+        print_json(
+            {
+                "file": str(args.file),
+                "model": model.name,
+                "protocol": protocol.describe(),
+                "free": list(free),
+                **found.as_dict(),
+                "plot": None if plot is None else str(plot),
+            }
+        )
+        return 0
+    lines = [f"reflexsim fit — {args.file} (model {model.name}; {trace.sampling_rate_hz:.6g} Hz)", *fit_lines(found)]
+    if plot is not None:
+        lines.append(f"  figure: {plot}")
+    print("\n".join(lines))
+    return 0
+
+
+def _trace_options(p: argparse.ArgumentParser) -> None:
+    """FILE and the options of reading it (shared by `grade` and `fit`)."""
     p.add_argument("file", help="CSV/TSV with a time column and an ankle angle and/or EMG column, or a C3D file")
     p.add_argument(
         "--hold-start-s",
@@ -143,6 +244,20 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         choices=("raw", "envelope"),
         help="raw EMG is band-passed, rectified and enveloped; envelope is used as is",
     )
+
+
+def register(subparsers: Any) -> None:
+    """Add the `grade` and `fit` subcommands to the `reflexsim` parser's subparsers."""
+    p = subparsers.add_parser(
+        "grade",
+        help="grade a recorded clonus test (CSV/TSV or C3D): beats, frequency, duration, SCATS, Tardieu",
+        description=(
+            "Grade a recorded trace with the same beat detector and grades as a simulated clonus test. "
+            "Columns are found by name with the unit in it (time_s, angle_deg, emg_mv, emg_envelope, "
+            "reflex_torque_nm); see docs/research.md."
+        ),
+    )
+    _trace_options(p)
     p.add_argument(
         "--beat-threshold-deg",
         type=number_option("--beat-threshold-deg", 0.01, 30.0, "deg"),
@@ -152,4 +267,49 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object (metrics and the per-beat table)")
     p.add_argument("--beats", action="store_true", help="also print the per-beat table")
     p.set_defaults(func=cmd_grade)
-    return p
+
+    f = subparsers.add_parser(
+        "fit",
+        help="fit reflex gain, delay, threshold ... to a recorded clonus test, with confidence intervals",
+        description=(
+            "Estimate the --free parameters by matching the recorded angle (and EMG envelope) with simulations "
+            "of the clonus test: a Sobol global stage on the compiled kernel, then least squares on a growing "
+            "horizon; profile-likelihood intervals; parameters that trade off are reported. See docs/research.md."
+        ),
+    )
+    _trace_options(f)
+    f.add_argument(
+        "--free",
+        required=True,
+        metavar="PATH[,PATH...]",
+        help="the parameters to estimate, e.g. reflex.gain,reflex.delay_s,reflex.threshold_ips "
+        "(the others keep the model's values)",
+    )
+    model_options(f, treatment_help="apply a treatment to the model before fitting (repeatable, in order)")
+    f.add_argument(
+        "--bound",
+        action="append",
+        default=[],
+        metavar="PATH=lo:hi",
+        help="search box of a free parameter (default: a factor of 4 around the model's value, inside its range)",
+    )
+    protocol_option(f, "stretch_deg", "stretch amplitude of the recorded test")
+    protocol_option(f, "velocity_deg_per_s", "stretch velocity of the recorded test")
+    protocol_option(f, "hold_torque_nm", "the examiner's dorsiflexing pressure during the hold")
+    step_option(f)
+    f.add_argument(
+        "--candidates",
+        type=whole_number("--candidates", 1, 4096),
+        default=FIT_CANDIDATES,
+        help=f"Sobol candidates of the global stage (default {FIT_CANDIDATES})",
+    )
+    f.add_argument(
+        "--confidence",
+        type=number_option("--confidence", 0.5, 0.999, "1"),
+        default=FIT_CONFIDENCE,
+        help=f"confidence level of the intervals (default {FIT_CONFIDENCE:g})",
+    )
+    f.add_argument("--seed", type=whole_number("--seed", 0, 2**32 - 1), default=0, help="seed of the Sobol stage")
+    f.add_argument("--json", action="store_true", help="print one JSON object")
+    f.add_argument("--plot", metavar="FIG", help="write the recorded and fitted traces, residuals and profiles")
+    f.set_defaults(func=cmd_fit)
