@@ -56,13 +56,14 @@ class Treatment:
     source: str
     keys: tuple[TreatmentKey, ...]
     function: Callable[..., Model]
+    kind: str = "treatment"  # what messages call it: "treatment", or "trigger" (reflexsim.triggers)
 
     def key(self, name: str) -> TreatmentKey:
         for k in self.keys:
             if k.name == name:
                 return k
         valid = ", ".join(k.name for k in self.keys) or "(none)"
-        raise TreatmentError(f"treatment {self.name!r} has no key {name!r}; valid keys: {valid}")
+        raise TreatmentError(f"{self.kind} {self.name!r} has no key {name!r}; valid keys: {valid}")
 
     def __call__(self, model: Model, **values: float) -> Model:
         """Apply to `model` with the given keys (others at their defaults); validated."""
@@ -531,14 +532,18 @@ _ALL: tuple[Treatment, ...] = (
 TREATMENTS: Mapping[str, Treatment] = MappingProxyType({t.name: t for t in _ALL})
 
 
-def get(name: str) -> Treatment:
-    """The treatment called `name`, or an error listing the valid names."""
+def get(name: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "treatment") -> Treatment:
+    """The treatment called `name`, or an error listing the valid names.
+
+    `registry` and `kind` let another registry of the same shape (`reflexsim.triggers.TRIGGERS`,
+    "trigger") share the lookup, the command-line parser and `apply_all`.
+    """
     try:
-        return TREATMENTS[name]
+        return registry[name]
     except KeyError:
-        close = difflib.get_close_matches(name, TREATMENTS, n=2)
+        close = difflib.get_close_matches(name, registry, n=2)
         hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-        raise TreatmentError(f"unknown treatment {name!r}; {hint}valid treatments: {', '.join(TREATMENTS)}") from None
+        raise TreatmentError(f"unknown {kind} {name!r}; {hint}valid {kind}s: {', '.join(registry)}") from None
 
 
 def apply(model: Model, name: str, **values: float) -> Model:
@@ -546,20 +551,22 @@ def apply(model: Model, name: str, **values: float) -> Model:
     return get(name)(model, **values)
 
 
-def parse_spec(spec: str) -> tuple[str, dict[str, float]]:
+def parse_spec(
+    spec: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "treatment"
+) -> tuple[str, dict[str, float]]:
     """Parse ``NAME[:key=value,...]`` (the command-line form) into a name and its keys."""
     if not isinstance(spec, str):
-        raise TreatmentError(f"a treatment is written NAME[:key=value,...] (e.g. 'botox:weeks=3'), got {spec!r}")
+        raise TreatmentError(f"a {kind} is written NAME[:key=value,...] (e.g. 'botox:weeks=3'), got {spec!r}")
     name, _, rest = spec.strip().partition(":")
-    treatment = get(name.strip())
+    treatment = get(name.strip(), registry, kind)
     values: dict[str, float] = {}
     for item in filter(None, (s.strip() for s in rest.split(","))):
         key, sep, text = item.partition("=")
         if not sep:
-            raise TreatmentError(f"treatment {treatment.name!r}: expected key=value, got {item!r}")
+            raise TreatmentError(f"{kind} {treatment.name!r}: expected key=value, got {item!r}")
         spec_key = treatment.key(key.strip())
         if spec_key.name in values:
-            raise TreatmentError(f"treatment {treatment.name!r}: key {spec_key.name!r} is given twice in {spec!r}")
+            raise TreatmentError(f"{kind} {treatment.name!r}: key {spec_key.name!r} is given twice in {spec!r}")
         try:
             values[spec_key.name] = number_from_text(text)
         except ValueError:
@@ -567,14 +574,19 @@ def parse_spec(spec: str) -> tuple[str, dict[str, float]]:
     return treatment.name, values
 
 
-def apply_all(model: Model, specs: Iterable[str | tuple[str, Mapping[str, float]]]) -> Model:
+def apply_all(
+    model: Model,
+    specs: Iterable[str | tuple[str, Mapping[str, float]]],
+    registry: Mapping[str, Treatment] = TREATMENTS,
+    kind: str = "treatment",
+) -> Model:
     """Apply treatments in order; each is ``"NAME[:key=value,...]"`` or ``(name, {key: value})``."""
     if isinstance(specs, str) or not isinstance(specs, Iterable):
-        raise TreatmentError(f"treatments must be a list such as ['botox:weeks=3'], got {specs!r}")
+        raise TreatmentError(f"{kind}s must be a list such as ['botox:weeks=3'], got {specs!r}")
     for spec in specs:
         if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and isinstance(spec[1], Mapping):
             name, values = spec[0], dict(spec[1])
         else:
-            name, values = parse_spec(spec)
-        model = apply(model, name, **values)
+            name, values = parse_spec(spec, registry, kind)
+        model = get(name, registry, kind)(model, **values)
     return model

@@ -43,6 +43,7 @@ CONVERTED = [
     "reflexsim.plotting",
     "reflexsim.animation",
     "reflexsim.reference",
+    "reflexsim.triggers",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.

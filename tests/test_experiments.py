@@ -21,6 +21,7 @@ EXPERIMENTS = [
     "system_id",
     "tardieu",
     "treatment_comparison",
+    "triggers",
     "validate",
 ]
 

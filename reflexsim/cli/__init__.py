@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=commands.cmd_tardieu)
 
     e = sub.add_parser("explore", help="interactive window: sliders, presets, treatments, stretch!")
-    model_options(e, overrides=False, treatment_help=None)
+    model_options(e, overrides=False, treatment_help=None, triggers=False)
     e.set_defaults(func=commands.cmd_explore)
 
     a = sub.add_parser("animate", help="animated ankle in clonus (GIF or MP4), optionally vs a treatment")
@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("treatments", help="list the treatments with their keys, units, ranges and sources")
     r.add_argument("--json", action="store_true", help="print JSON")
     r.set_defaults(func=commands.cmd_treatments)
+
+    g = sub.add_parser("triggers", help="list the triggers (serotonin, stimulants, stress, fatigue, withdrawal ...)")
+    g.add_argument("--json", action="store_true", help="print JSON")
+    g.set_defaults(func=commands.cmd_triggers)
 
     q = sub.add_parser("params", help="list every parameter with value, unit, range and source")
     q.add_argument("--preset", choices=list(PRESETS), help="show a preset's values (default: the defaults)")

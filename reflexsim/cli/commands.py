@@ -10,6 +10,7 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from ..files import atomic_write, check_output
@@ -19,7 +20,8 @@ from ..presets import DESCRIPTIONS, PRESETS, preset
 from ..protocols import ClonusTest
 from ..research_cli import beats_payload, metrics_lines
 from ..simulation import DEFAULT_DT_S, simulate
-from ..treatments import TREATMENTS, apply_all
+from ..treatments import TREATMENTS, Treatment, apply_all
+from ..triggers import TRIGGERS
 from .options import CliError, changed_paths, checked_figure, model_from_args, print_json
 
 # Points of a Hopf boundary one command computes (each a root search of ~0.1-1 s).
@@ -59,6 +61,7 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
             "preset": args.preset,
             "model": model.name,
             "changed": {path: model.get(path) for path in changed_paths(args.set)},
+            "triggers": list(args.trigger),
             "treatments": list(args.treatment),
             "protocol": protocol.describe(),
             "duration_s_simulated": args.duration,
@@ -79,17 +82,26 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
 
 
 def cmd_treatments(args: argparse.Namespace) -> int:
+    return _list_modifiers(args, TREATMENTS, "treatment")
+
+
+def cmd_triggers(args: argparse.Namespace) -> int:
+    return _list_modifiers(args, TRIGGERS, "trigger")
+
+
+def _list_modifiers(args: argparse.Namespace, registry: Mapping[str, Treatment], kind: str) -> int:
+    """List treatments or triggers (same shape) with keys, units, ranges and sources."""
     if args.json:
-        print_json({"treatments": [t.describe() for t in TREATMENTS.values()]})
+        print_json({f"{kind}s": [t.describe() for t in registry.values()]})
         return 0
-    for t in TREATMENTS.values():
+    for t in registry.values():
         print(f"{t.name}: {t.summary}")
         for k in t.keys:
             unit = "" if k.unit == "1" else f" {k.unit}"
             print(f"    {k.name} = {k.default:g}{unit}  range {format_range(k.lo, k.hi, k.unit)}  {k.doc}")
-        print(f"    acts on: {', '.join(t.acts_on)}")
+        print(f"    acts on: {', '.join(t.acts_on) or 'nothing (no change)'}")
         print(f"    source: {t.source}")
-    print("\nuse: reflexsim clonus-test --treatment NAME[:key=value,...] (repeatable, applied in order)")
+    print(f"\nuse: reflexsim clonus-test --{kind} NAME[:key=value,...] (repeatable, applied in order)")
     return 0
 
 
@@ -152,7 +164,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
     from ..animation import check_animation_path, clonus_animation, save_animation
 
     check_output(check_animation_path(args.out), "animation file")
-    base = model_from_args(argparse.Namespace(preset=args.preset, set=args.set))
+    base = model_from_args(argparse.Namespace(preset=args.preset, set=args.set, trigger=args.trigger))
     seconds = args.seconds
     treated = apply_all(base, args.treatment) if args.treatment else None  # checked before any work
     runs = [(base.name, simulate(base, duration_s=seconds + 1.0))]

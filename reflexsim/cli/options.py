@@ -18,6 +18,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .. import triggers
 from ..errors import ReflexsimError
 from ..files import check_output
 from ..params import Model, checked_number, parse_value
@@ -31,6 +32,10 @@ EXIT_INTERRUPTED = 130
 
 TREATMENT_HELP = (
     "apply a treatment (repeatable, in order), e.g. botox:weeks=3 or afo:stop_deg=5; `reflexsim treatments` lists them"
+)
+TRIGGER_HELP = (
+    "apply a trigger before any treatment (repeatable, in order), e.g. serotonin_toxicity:severity=2 or caffeine; "
+    "`reflexsim triggers` lists them"
 )
 
 
@@ -103,8 +108,9 @@ def model_options(
     overrides: bool = True,
     treatment_help: str | None = TREATMENT_HELP,
     default_preset: str | None = DEFAULT_PRESET,
+    triggers: bool = True,
 ) -> None:
-    """--preset, and unless switched off --set PATH=VALUE and --treatment (read by `build_model`)."""
+    """--preset, and unless switched off --set PATH=VALUE, --trigger and --treatment (read by `build_model`)."""
     parser.add_argument(
         "--preset",
         default=default_preset,
@@ -115,6 +121,8 @@ def model_options(
         parser.add_argument(
             "--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter (repeatable)"
         )
+    if triggers:
+        parser.add_argument("--trigger", action="append", default=[], metavar="NAME[:key=value,...]", help=TRIGGER_HELP)
     if treatment_help:
         parser.add_argument(
             "--treatment", action="append", default=[], metavar="NAME[:key=value,...]", help=treatment_help
@@ -140,14 +148,20 @@ def parameter_values(settings: Mapping[str, Any]) -> dict[str, float]:
     return {path.strip(): parse_value(path.strip(), value) for path, value in settings.items()}
 
 
-def build_model(preset_name: str, settings: Mapping[str, Any], treatment_specs: Sequence[Any] = ()) -> Model:
-    """The preset, then the fixed values (named in the model's name), then treatments in order."""
+def build_model(
+    preset_name: str,
+    settings: Mapping[str, Any],
+    treatment_specs: Sequence[Any] = (),
+    trigger_specs: Sequence[Any] = (),
+) -> Model:
+    """The preset, then the fixed values (named in the model's name), then triggers (the patient's state),
+    then treatments, each in order."""
     model = preset(preset_name)
     values = parameter_values(settings)
     if values:
         changed = ", ".join(f"{path}={value:g}" for path, value in values.items())
         model = model.with_values(values, name=f"{model.name} [{changed}]")
-    return apply_all(model, treatment_specs)
+    return apply_all(triggers.apply_all(model, trigger_specs), treatment_specs)
 
 
 def changed_paths(items: Sequence[str]) -> list[str]:
@@ -158,7 +172,7 @@ def changed_paths(items: Sequence[str]) -> list[str]:
 def model_from_args(args: argparse.Namespace) -> Model:
     """The model of a command with `model_options`."""
     settings = pairs(getattr(args, "set", []), "--set", "PATH=VALUE (e.g. reflex.gain=3)")
-    return build_model(args.preset, settings, getattr(args, "treatment", []))
+    return build_model(args.preset, settings, getattr(args, "treatment", []), getattr(args, "trigger", []))
 
 
 def figure_formats() -> tuple[str, ...]:

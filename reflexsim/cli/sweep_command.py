@@ -29,6 +29,9 @@ from ..params import checked_number
 from ..presets import DEFAULT_PRESET, PRESETS
 from ..simulation import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, MIN_GRADED_DURATION_S
 from ..sweep.store import SweepNote
+from ..treatments import parse_spec
+from ..triggers import TRIGGERS
+from ..triggers import get as get_trigger
 from .options import EXIT_INTERRUPTED, build_model, model_options, number_option, pairs, step_option, whole_number
 
 # TOML keys and what they mean (command-line option in brackets).
@@ -36,6 +39,7 @@ CONFIG_KEYS = {
     "preset": "model preset (--preset)",
     "set": "table of fixed parameter values, e.g. {'reflex.tone' = 0.02} (--set)",
     "treatments": "list of fixed treatments applied in order, e.g. ['botox:weeks=3'] (--treatment)",
+    "triggers": "list of fixed triggers applied in order before the treatments, e.g. ['caffeine'] (--trigger)",
     "protocol": "table of clonus-test settings, e.g. {hold_torque_nm = 40} (--protocol)",
     "param": "table of swept keys: 'start:stop:num', a list, or 'lo:hi' / [lo, hi] for lhs/sobol (--param)",
     "design": "grid, zip, lhs or sobol (--design)",
@@ -136,9 +140,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
         raise SweepError(f"{path}: unknown key {unknown[0]!r}; valid keys: {', '.join(CONFIG_KEYS)}")
     for table in ("set", "protocol", "param"):
         config[table] = _table(config, table, path)
-    treatments = config.get("treatments", [])
-    if not isinstance(treatments, list) or not all(isinstance(t, str) for t in treatments):
-        raise SweepError(f"{path}: 'treatments' must be a list of strings like 'botox:weeks=3', got {treatments!r}")
+    for name, example in (("treatments", "botox:weeks=3"), ("triggers", "caffeine:dose_mg_per_kg=3")):
+        specs = config.get(name, [])
+        if not isinstance(specs, list) or not all(isinstance(t, str) for t in specs):
+            raise SweepError(f"{path}: {name!r} must be a list of strings like {example!r}, got {specs!r}")
     _choice(config, "preset", tuple(PRESETS), path)
     _choice(config, "design", DESIGN_NAMES, path)
     _choice(config, "kernel", KERNEL_NAMES, path)
@@ -171,6 +176,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "protocol": {**config.get("protocol", {}), **pairs(args.protocol, "--protocol", "FIELD=VALUE")},
         "set": {**config.get("set", {}), **pairs(args.set, "--set", "PATH=VALUE (e.g. reflex.gain=3)")},
         "treatments": [*config.get("treatments", []), *args.treatment],
+        "triggers": [*config.get("triggers", []), *args.trigger],
     }
     for name, value in (
         ("preset", args.preset),
@@ -199,6 +205,14 @@ def _clashes(settings: Mapping[str, Any]) -> None:
     for name in settings["protocol"]:
         if f"protocol.{name.strip()}" in swept:
             raise SweepError(f"protocol.{name} is both fixed (--protocol) and swept (--param); keep one")
+    for spec in settings["triggers"]:
+        name, _ = parse_spec(spec, TRIGGERS, "trigger")
+        clash = sorted(set(get_trigger(name).acts_on) & swept)
+        if clash:
+            raise SweepError(
+                f"the fixed trigger {name!r} acts on {', '.join(clash)}, which the sweep also sets: each point's "
+                "swept value would replace the trigger's effect; sweep another parameter or drop the trigger"
+            )
 
 
 def _build(settings: Mapping[str, Any]) -> tuple[Any, Any, Any]:
@@ -209,7 +223,7 @@ def _build(settings: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     from ..protocols import ClonusTest
 
     _clashes(settings)
-    model = build_model(str(settings.get("preset", DEFAULT_PRESET)), settings["set"])
+    model = build_model(str(settings.get("preset", DEFAULT_PRESET)), settings["set"], (), settings["triggers"])
     protocol = ClonusTest()
     changes = {}
     for name, value in settings["protocol"].items():
