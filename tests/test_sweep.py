@@ -28,11 +28,13 @@ from reflexsim.sweep import (  # noqa: E402
     latin_hypercube,
     load,
     rerun,
+    sel,
     sobol,
     summary,
     sweep,
     zipped,
 )
+from reflexsim.sweep import run as run_module  # noqa: E402
 
 SEVERE = preset("severe")
 GAIN_MAX = describe("reflex.gain").hi  # the upper end of the gain range is a calibration choice
@@ -53,9 +55,9 @@ METRIC_FIELDS = (
 
 
 def point(ds, **where):
-    """The values of one point of a grid sweep as a dict."""
-    sel = ds.sel({k.replace("__", "."): v for k, v in where.items()})
-    return {name: float(sel[name]) for name in (*METRIC_FIELDS, "status")}
+    """The values of one point of a grid sweep as a dict (keys as dotted paths with "__" for ".")."""
+    one = sel(ds, {k.replace("__", "."): v for k, v in where.items()})
+    return {name: float(one[name]) for name in (*METRIC_FIELDS, "status")}
 
 
 def as_dict(metrics) -> dict[str, float]:
@@ -227,8 +229,8 @@ def test_lockstep_kernel_agrees_with_exact(exact_zip):
     """Same grades and beat counts; frequency and duration to 1e-9; amplitudes to 1e-12 (relative).
     The points include an orthosis stop and foot gravity, so their block of lanes runs the kernel's
     variant with the rare terms (`_lockstep_step_full`)."""
-    keys = [k for k in exact_zip.coords if k != "point"]
-    design = zipped({k: exact_zip[k].values for k in keys})
+    keys = [c for c in exact_zip.coords.values() if "parameter_path" in c.attrs]
+    design = zipped({c.attrs["parameter_path"]: c.values for c in keys})
     fast = sweep(SEVERE, design, duration_s=SHORT_S)
     assert_lockstep_close(fast, exact_zip)
 
@@ -288,7 +290,7 @@ def test_treatment_keys_apply_the_treatment_to_the_base_model():
         treated = treatments_module.apply(SEVERE, "botox", weeks=weeks)
         alone = sweep(treated, {"reflex.gain": gains}, duration_s=SHORT_S)
         for name in METRIC_FIELDS:
-            np.testing.assert_array_equal(ds[name].sel({"treatment.botox.weeks": weeks}).values, alone[name].values)
+            np.testing.assert_array_equal(sel(ds[name], {"treatment.botox.weeks": weeks}).values, alone[name].values)
 
 
 def test_treatment_keys_with_a_monkeypatched_registry(monkeypatch):
@@ -350,6 +352,7 @@ def test_other_protocols_match_simulate(protocol):
 
 
 SMALL = {"reflex.gain": [0.0, 3.0, 6.5], "reflex.delay_s": [0.03, 0.05]}
+SMALL_POINTS = 6
 
 
 def test_resume_after_interruption_gives_an_identical_file(tmp_path, interrupt_after):
@@ -394,11 +397,11 @@ def test_netcdf_round_trip_keeps_every_attribute_and_reproduces_the_run(tmp_path
     back = load(out)
     assert back.attrs == ds.attrs
     for path, value in SEVERE.items():
-        assert back.attrs[f"model.{path}"] == value
+        assert back.attrs["model_" + path.replace(".", "_")] == value
     assert back.attrs["model_name"] == "severe" and back.attrs["design"] == "lhs" and back.attrs["seed"] == 7
     assert back.attrs["dt_s"] == 5e-4 and back.attrs["duration_s"] == SHORT_S
     assert back.status.attrs["flag_meanings"].split()[:2] == ["ok", "nonfinite"]
-    assert back["reflex.gain"].dims == ("point",)
+    assert back["reflex_gain"].dims == ("point",) and back.reflex_gain.attrs["parameter_path"] == "reflex.gain"
     xr.testing.assert_identical(rerun(out), back)
 
 
@@ -428,12 +431,46 @@ def test_cli_sweep_writes_the_file_and_a_summary(tmp_path, capsys):
     assert run_cli([*argv, "--quiet"]) == 0
     text = capsys.readouterr()
     assert "6 points: 6 ok" in text.out and f"wrote {out}" in text.out
-    assert "points/s  ETA" not in text.err  # no progress bar when stderr is not a terminal
+    assert "sweep:" not in text.err and "points" not in text.err  # --quiet: no progress bar
     ds = load(out)
     assert ds.beats.shape == (3, 2)
     assert ds.attrs["command"].startswith("reflexsim")
     assert run_cli([*argv, "--quiet"]) == 0  # the same command again: nothing left to do
     assert "already holds this sweep" in capsys.readouterr().out
+
+
+def test_progress_bar_is_tqdm_on_stderr_and_off_when_asked(capsys, monkeypatch):
+    sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=2, progress=True)
+    err = capsys.readouterr().err
+    assert "sweep: 100%" in err and f"{SMALL_POINTS}/{SMALL_POINTS}" in err and "points/s" in err
+    sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=2, progress=False)
+    assert capsys.readouterr().err == ""
+    sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=2)  # default: stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(run_module, "in_notebook", lambda: True)  # in a notebook it shows by default
+    sweep(SEVERE, SMALL, duration_s=0.5, chunk_size=2)
+    assert "sweep: 100%" in capsys.readouterr().err
+
+
+def test_progress_bar_starts_at_the_points_a_checkpoint_holds(tmp_path, capsys, interrupt_after):
+    out = tmp_path / "s.nc"
+    with pytest.raises(KeyboardInterrupt):
+        sweep(SEVERE, SMALL, duration_s=0.5, out=out, chunk_size=2, on_chunk=interrupt_after(1), progress=False)
+    sweep(SEVERE, SMALL, duration_s=0.5, out=out, chunk_size=2, progress=True)
+    err = capsys.readouterr().err
+    assert f"2/{SMALL_POINTS}" in err.split("\r")[1]  # the first update shows the 2 points already saved
+
+
+def test_in_notebook_is_false_outside_a_jupyter_kernel(monkeypatch):
+    assert run_module.in_notebook() is False
+
+    class ZMQInteractiveShell:  # the class name IPython's kernel shell has
+        pass
+
+    fake = type(sys)("IPython")
+    fake.get_ipython = ZMQInteractiveShell
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert run_module.in_notebook() is True
 
 
 def test_cli_sweep_from_a_toml_file(tmp_path, capsys):
@@ -445,9 +482,9 @@ def test_cli_sweep_from_a_toml_file(tmp_path, capsys):
     )
     assert run_cli([str(config), "--quiet"]) == 0
     ds = load(tmp_path / "from_toml.nc")
-    assert ds.attrs["model.reflex.tone"] == 0.02 and ds.attrs["model_name"].startswith("mild")
+    assert ds.attrs["model_reflex_tone"] == 0.02 and ds.attrs["model_name"].startswith("mild")
     assert '"hold_torque_nm": 35.0' in ds.attrs["protocol"]
-    assert ds.beats.dims == ("reflex.gain", "treatment.botox.weeks")
+    assert ds.beats.dims == ("reflex_gain", "treatment_botox_weeks")
     assert "6 points" in capsys.readouterr().out
 
 

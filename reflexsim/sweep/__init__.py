@@ -11,11 +11,15 @@
         out="sweep.nc",  # chunk checkpoints beside it; rerunning resumes
     )
     ds.duration_s.plot()
+    sel(ds, {"reflex.gain": 3.0}, method="nearest").duration_s.plot()  # same as ds.sel(reflex_gain=3.0, ...)
 
 A sweep key is a model parameter (``reflex.gain``, any path `reflexsim params` lists), a
 treatment key (``treatment.botox.weeks``: the treatment is applied to the base model per unique
 value combination, then the swept parameters are set) or a field of the protocol
 (``protocol.hold_torque_nm``). Every value is checked against its valid range before any work.
+In the Dataset (and the NetCDF file, CF-1.8) a key is named with underscores (``reflex_gain``),
+its coordinate keeping the dotted path in the attribute ``parameter_path``; `sel` selects by
+either name. Every variable has a ``long_name`` and UDUNITS-2 ``units``.
 
 The package's modules, in the order a sweep uses them:
 
@@ -23,8 +27,9 @@ The package's modules, in the order a sweep uses them:
 * `spec`: the validated, hashed specification (keys, ranges, numerics, grading);
 * `plan`: treatments and protocols prepared once, and the computation of one chunk (the kernels);
 * `store`: the run lock, checkpoint chunks and atomic NetCDF writing;
-* `run`: `sweep` and `rerun`, chunks here or on Dask, the progress bar;
-* `dataset`: the labelled xarray Dataset and its one-line summary.
+* `run`: `sweep` and `rerun`, chunks here or on Dask, the progress bar (tqdm);
+* `dataset`: the labelled xarray Dataset and its one-line summary;
+* `names`: CF names for dotted keys, UDUNITS-2 units, `sel` by dotted path, reading old files.
 
 A point that fails gets a status code (meanings in the file) and NaN metrics; it never stops the
 sweep. xarray (and dask) are optional: ``pip install reflexsim[sweep]``. See docs/sweeps.md.
@@ -33,6 +38,7 @@ sweep. xarray (and dask) are optional: ``pip install reflexsim[sweep]``. See doc
 from ..errors import SweepError
 from .dataset import summary
 from .designs import DESIGNS, Design, design_from_json, grid, latin_hypercube, parse_range, parse_values, sobol, zipped
+from .names import cf_name, sel, variable
 from .plan import STATUS, STATUS_DELAY_TOO_SHORT, STATUS_STEP_TOO_STIFF
 from .run import DEFAULT_CHUNK_SIZE, ChunkReport, dask_client, rerun, sweep
 from .spec import KERNELS, SweepKey, parse_key
@@ -50,6 +56,7 @@ __all__ = [
     "SweepError",
     "SweepKey",
     "SweepNote",
+    "cf_name",
     "checkpoint_folder",
     "dask_client",
     "design_from_json",
@@ -60,8 +67,10 @@ __all__ = [
     "parse_range",
     "parse_values",
     "rerun",
+    "sel",
     "sobol",
     "summary",
     "sweep",
+    "variable",
     "zipped",
 ]

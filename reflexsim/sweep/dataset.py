@@ -8,27 +8,41 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import kernel
+from ..errors import SweepError
+from .names import CF_NAME, cf_name, key_attrs
 from .plan import STATUS
 from .spec import Spec
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
-# Output variables: (name, index in the kernel's metric vector, dtype, unit, description).
+# Output variables: (name, index in the kernel's metric vector, dtype, UDUNITS-2 units, long_name).
 METRICS = (
     ("beats", kernel.M_BEATS, np.float32, "1", "clonus beats after the hold starts"),
     ("frequency_hz", kernel.M_FREQUENCY_HZ, np.float64, "Hz", "beat rate over the last (up to) 10 intervals"),
     ("duration_s", kernel.M_DURATION_S, np.float64, "s", "hold start to last beat (0 with fewer than 3 beats)"),
     ("sustained", kernel.M_SUSTAINED, np.float32, "1", "1 if ongoing and longer than 10 s"),
     ("ongoing", kernel.M_ONGOING, np.float32, "1", "1 if still beating when the run ended"),
-    ("decay_per_s", kernel.M_DECAY_PER_S, np.float64, "1/s", "decay rate of the peak-to-peak amplitude"),
-    ("peak_to_peak_deg", kernel.M_P2P_MAX_RAD, np.float64, "deg", "largest beat peak-to-peak angle"),
-    ("last_peak_to_peak_deg", kernel.M_P2P_LAST_RAD, np.float64, "deg", "peak-to-peak angle of the last beat"),
+    ("decay_per_s", kernel.M_DECAY_PER_S, np.float64, "s-1", "decay rate of the peak-to-peak amplitude"),
+    ("peak_to_peak_deg", kernel.M_P2P_MAX_RAD, np.float64, "degree", "largest beat peak-to-peak angle"),
+    ("last_peak_to_peak_deg", kernel.M_P2P_LAST_RAD, np.float64, "degree", "peak-to-peak angle of the last beat"),
     ("peak_reflex_torque_nm", kernel.M_PEAK_REFLEX_NM, np.float64, "N m", "peak reflex torque in the catch window"),
     ("scats", kernel.M_SCATS, np.float32, "1", "SCATS clonus score 0-3"),
     ("tardieu", kernel.M_TARDIEU, np.float32, "1", "modified Tardieu grade 0-4"),
 )
 _DEGREE_METRICS = (kernel.M_P2P_MAX_RAD, kernel.M_P2P_LAST_RAD)
+# Variables besides the metrics (swept keys must not take these names).
+OTHER_VARIABLES = ("status", "failed_at_s", "step_s", "point")
+
+
+def key_names(spec: Spec) -> tuple[str, ...]:
+    """The CF names of the swept keys (``reflex.gain`` -> ``reflex_gain``), checked to be distinct."""
+    names = tuple(cf_name(k.text) for k in spec.keys)
+    taken = {m[0] for m in METRICS} | set(OTHER_VARIABLES)
+    for key, name in zip(spec.keys, names, strict=True):
+        if name in taken or names.count(name) > 1:
+            raise SweepError(f"the sweep key {key.text!r} would be named {name!r}, a name the file already uses")
+    return names
 
 
 def build(
@@ -40,20 +54,30 @@ def build(
     dt: np.ndarray,
     command: str,
 ) -> xr.Dataset:
-    """Metrics as data variables over one dimension per grid key (or `point`), with full attrs."""
+    """Metrics as data variables over one dimension per grid key (or `point`), with full attrs:
+    CF-1.8 names (`names.cf_name`), a long_name and UDUNITS-2 units on every variable."""
     import xarray as xr
 
     design = spec.design
+    names = key_names(spec)
     if design.kind == "grid":
-        dims = design.keys
+        dims: tuple[str, ...] = names
         coords: dict[str, Any] = {
-            k.text: (k.text, axis, {"units": k.unit}) for k, axis in zip(spec.keys, design.axes, strict=True)
+            name: (name, axis, key_attrs(k, spec.protocol))
+            for name, k, axis in zip(names, spec.keys, design.axes, strict=True)
         }
     else:
         dims = ("point",)
         pts = design.points()
-        coords = {"point": np.arange(design.size)}
-        coords.update({k.text: ("point", pts[:, i], {"units": k.unit}) for i, k in enumerate(spec.keys)})
+        coords = {
+            "point": ("point", np.arange(design.size), {"long_name": "index of the point in the design", "units": "1"})
+        }
+        coords.update(
+            {
+                name: ("point", pts[:, i], key_attrs(k, spec.protocol))
+                for i, (name, k) in enumerate(zip(names, spec.keys, strict=True))
+            }
+        )
     shape = design.shape
     data: dict[str, Any] = {}
     for name, index, dtype, unit, doc in METRICS:
@@ -67,6 +91,7 @@ def build(
         status.reshape(shape),
         {
             "long_name": "outcome of the point (0 = ok; others: metrics are NaN)",
+            "units": "1",
             "flag_values": np.array(codes, dtype=np.int8),
             "flag_meanings": " ".join(STATUS[c][0] for c in codes),
             "flag_descriptions": json.dumps({str(c): f"{STATUS[c][0]}: {STATUS[c][1]}" for c in codes}),
@@ -79,16 +104,17 @@ def build(
         {"units": "s", "long_name": "integration step the point ran at (NaN: not run)"},
     )
     spec_json = spec.as_json()
+    version = spec_json["reflexsim_version"]
     attrs: dict[str, Any] = {
         "title": "reflexsim parameter sweep",
         "Conventions": "CF-1.8",
-        "reflexsim_version": spec_json["reflexsim_version"],
+        "reflexsim_version": version,
         "design": design.kind,
         "seed": np.int32(design.seed),
         "samples": np.int32(design.samples),
         "swept": json.dumps(list(design.keys)),
         "model_name": spec.model.name,
-        **{f"model.{path}": value for path, value in spec.model.items()},
+        **{cf_name(f"model.{path}"): value for path, value in spec.model.items()},
         "protocol": json.dumps(spec_json["protocol"], allow_nan=False),
         "duration_s": spec.duration_s,
         "dt_s": spec.max_dt_s if spec.dt_s is None else spec.dt_s,
@@ -99,9 +125,14 @@ def build(
         "catch_torque_nm": spec.catch_torque_nm,
         "slight_torque_nm": spec.slight_torque_nm,
         "command": command,
+        "source": f"reflexsim {version} (ankle stretch-reflex model, {spec.kernel} sweep kernel)",
+        "history": f"reflexsim {version}: {command}",
         "sweep_spec": json.dumps(spec_json, sort_keys=True, allow_nan=False),
         "sweep_digest": digest,
     }
+    bad = [name for name in (*data, *coords, *attrs) if not CF_NAME.match(name)]
+    if bad:  # pragma: no cover - names are built above
+        raise SweepError(f"internal error: {bad[0]!r} is not a valid CF name")
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 

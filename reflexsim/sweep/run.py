@@ -21,6 +21,7 @@ from ..errors import SweepError
 from ..metrics import DEFAULT_BEAT_THRESHOLD_DEG, DEFAULT_CATCH_TORQUE_NM, DEFAULT_SLIGHT_TORQUE_NM
 from ..params import Model
 from ..protocols import ProtocolLike
+from ..provenance import command_line
 from ..simulation import DEFAULT_DT_S, DEFAULT_DURATION_S
 from ..treatments import apply_all
 from . import dataset
@@ -86,30 +87,33 @@ def _run_dask(
         client.cancel(futures)  # after an interrupt: stop the rest (harmless when all are done)
 
 
-class _Progress:
-    """A one-line progress bar on stderr: points done, points/s and time left."""
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where stderr is not a terminal but a progress bar still shows)."""
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if get_ipython is not None else None
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
-    def __init__(self, total: int, done: int, enabled: bool) -> None:
-        self.total, self.done, self.enabled = total, done, enabled
-        self.start_done, self.t0 = done, time.perf_counter()
 
-    def update(self, n: int) -> None:
-        self.done += n
-        if not self.enabled:
-            return
-        elapsed = time.perf_counter() - self.t0
-        rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate > 0 else math.nan
-        eta = "--:--:--" if math.isnan(left) else time.strftime("%H:%M:%S", time.gmtime(left))
-        filled = round(30 * self.done / self.total)
-        bar = "#" * filled + "-" * (30 - filled)
-        sys.stderr.write(f"\rsweep [{bar}] {self.done:,}/{self.total:,} points  {rate:,.0f} points/s  ETA {eta}")
-        sys.stderr.flush()
+def progress_bar(total: int, done: int, enabled: bool | None) -> Any:
+    """A tqdm progress bar over the sweep's points (`tqdm.auto`: a widget in a notebook, a line on
+    stderr in a terminal), starting at the points a checkpoint already holds. `enabled` None: on
+    when stderr is a terminal or in a Jupyter kernel; False: off (``--quiet``)."""
+    from tqdm.auto import tqdm
 
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
+    if enabled is None:
+        enabled = sys.stderr.isatty() or in_notebook()
+    return tqdm(
+        total=total,
+        initial=done,
+        desc="sweep",
+        unit=" points",
+        unit_scale=False,
+        smoothing=0.1,
+        disable=not enabled,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
 
 def _checked_chunk_size(chunk_size: Any) -> int:
@@ -136,7 +140,7 @@ def sweep(
     slight_torque_nm: float = DEFAULT_SLIGHT_TORQUE_NM,
     progress: bool | None = None,
     on_chunk: Callable[[ChunkReport], None] | None = None,
-    command: str = "",
+    command: str | None = None,
 ) -> xr.Dataset:
     """Simulate and grade `model` at every point of `design`; returns an xarray Dataset.
 
@@ -150,10 +154,14 @@ def sweep(
     result is written there atomically; an existing `out` holding this very sweep is returned
     without recomputing. `client`: a dask.distributed.Client to run the chunks on. `kernel_name`:
     "lockstep" (vectorised across simulations, the same equations as `simulate`) or "exact" (one
-    simulation per thread); both agree with `simulate` + `clonus_metrics`. `progress`: a progress
-    bar on stderr (default: when stderr is a terminal). `command`: recorded in the file's attrs.
+    simulation per thread); both agree with `simulate` + `clonus_metrics`. `progress`: a tqdm
+    progress bar (default: when stderr is a terminal, or in a Jupyter notebook, where it is a
+    widget; False: none). `command`: recorded in the file's attrs with the reflexsim version
+    (default: this process's command line, `reflexsim.provenance.command_line`).
     """
     require("xarray", "a sweep")
+    if command is None:
+        command = command_line()
     grading = {
         "beat_threshold_deg": beat_threshold_deg,
         "catch_torque_nm": catch_torque_nm,
@@ -224,7 +232,7 @@ def _execute(
         return hi - lo
 
     points_done = sum(store(result) for result in done.values())  # from the checkpoint
-    bar = _Progress(total, points_done, sys.stderr.isatty() if progress is None else progress)
+    bar = progress_bar(total, points_done, progress)
     t0 = time.perf_counter()
 
     def finished(result: ChunkResult) -> None:

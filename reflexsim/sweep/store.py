@@ -7,7 +7,8 @@
 * **Checkpoints**: each finished chunk is one ``.npz`` file in ``OUT.checkpoint/``, written
   atomically and carrying the sweep's digest, its index and the step of each point; on resume a
   chunk that is damaged, of another sweep or of the wrong size is computed again, with a note.
-* **NetCDF**: the final file is written under a temporary name and renamed into place.
+* **NetCDF**: the final file is written under a temporary name and renamed into place; `load`
+  reads one back (converting the dotted names of files written before CF names, with a note).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 from .. import kernel
 from ..errors import SweepError
 from ..files import OutputError, atomic_write, check_output, write_bytes_atomically
+from .names import upgrade
 from .plan import STATUS, ChunkResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -204,7 +206,10 @@ def write_netcdf(ds: xr.Dataset, path: Path) -> None:
 
 
 def load(path: str | os.PathLike[str]) -> xr.Dataset:
-    """Read a sweep file into memory (the file is closed afterwards)."""
+    """Read a sweep file into memory (the file is closed afterwards).
+
+    A file written by reflexsim before CF names (dotted names such as ``reflex.gain``) is read
+    with the current names (``reflex_gain``, the path in ``parameter_path``), with a note."""
     require("xarray", "reading a sweep")
     import xarray as xr
 
@@ -214,6 +219,14 @@ def load(path: str | os.PathLike[str]) -> xr.Dataset:
         raise SweepError(f"cannot read {path}: no such file")
     try:
         with xr.open_dataset(path, engine=netcdf_engine()) as ds:
-            return ds.load()
+            ds = ds.load()
     except (OSError, ValueError, RuntimeError) as exc:
         raise SweepError(f"{path} is not a readable sweep file ({_reason(exc)})") from None
+    ds, converted = upgrade(ds)
+    if converted:
+        note(
+            f"{path} was written by an older reflexsim with dotted names (e.g. 'reflex.gain'); read with the CF "
+            f"names (e.g. 'reflex_gain', the path in the attribute parameter_path). Write it again to keep them: "
+            f"reflexsim.sweep.load(path).to_netcdf(new_path)"
+        )
+    return ds
