@@ -104,7 +104,7 @@ def cli_cases() -> list[tuple[str, list[str], dict]]:
 
     for value in ("abc", "-1", "nan", "inf", "1e999", "1_0", "0x10", "", " ", "1,2", "true", "100"):
         add(f"clonus-test --set reflex.gain={value!r}", [*ct, "--set", f"reflex.gain={value}"])
-    for item in ("reflex.gian=2", "reflex.gain", "=3", "reflex=3", "reflex.gain.x=3", "foot.mass_kg=0.1"):
+    for item in ("reflex.gian=2", "reflex.gain", "=3", "reflex=3", "reflex.gain.x=3", "foot.mass_kg=0.01"):
         add(f"clonus-test --set {item}", [*ct, "--set", item])
     for opt, value in (
         ("--duration", "-3"),
@@ -596,7 +596,7 @@ def main_script() -> None:
             )
     with tempfile.TemporaryDirectory() as tmp:
         results.append(
-            ("Ctrl-C in clonus-test", ctrl_c(["clonus-test", "--no-plot", "--duration", "600"], Path(tmp), 4))
+            ("Ctrl-C in clonus-test", ctrl_c(["clonus-test", "--no-plot", "--duration", "3600"], Path(tmp), 4))
         )
     with tempfile.TemporaryDirectory() as tmp:
         results.append(

@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from .errors import ParameterError, SimulationError
 from .metrics import stretch_response
-from .params import Model, checked_number, json_number, number_from_text
+from .params import Model, checked_number, format_range, json_number, number_from_text
 from .protocols import RampAndHold
 from .simulation import simulate
 
@@ -70,6 +70,9 @@ class Treatment:
         resolved = {k.name: k.default for k in self.keys}
         for name, value in values.items():
             key = self.key(name)
+            if isinstance(value, str):  # text is parsed by parse_spec (the command-line form), not here
+                valid = format_range(key.lo, key.hi, key.unit)
+                raise TreatmentError(f"{self.name}:{name} = {value!r} is not a number; valid range {valid}")
             resolved[name] = checked_number(f"{self.name}:{name}", value, key.lo, key.hi, key.unit, TreatmentError)
         changes = self.function(model, **resolved)
         shown = ",".join(f"{k}={resolved[k]:g}" for k in resolved if k in values)

@@ -319,6 +319,7 @@ API_CASES = [
     (lambda: treatments.apply_all(SEVERE, [5]), "a treatment is written NAME"),
     (lambda: treatments.apply_all(SEVERE, "botox"), "treatments must be a list"),
     (lambda: treatments.apply(SEVERE, "botox", weeks=True), "botox:weeks = True is not a number"),
+    (lambda: treatments.apply(SEVERE, "botox", weeks="3"), "botox:weeks = '3' is not a number"),
     (lambda: rerun("missing.nc"), "no such file"),
 ]
 
