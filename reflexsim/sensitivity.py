@@ -156,7 +156,7 @@ class SobolIndices:
             return ""
         total = self.samples + self.dropped
         return (
-            f"{self.dropped} of {total} base points ({100 * self.dropped / total:.0f}%) were removed because a run "
+            f"{self.dropped} of {total} base points ({100 * self.dropped / total:.2g}%) were removed because a run "
             f"of their block failed or has no {self.output} (NaN): the indices describe the part of the box where "
             f"{self.output} is defined, and removing whole blocks biases them (S1 below 0 or ST above 1 are signs); "
             "narrow the box to where the output is defined"
@@ -363,7 +363,7 @@ def output_names() -> tuple[str, ...]:
     return tuple(m[0] for m in METRICS)
 
 
-def _checked_outputs(outputs: Sequence[str] | str) -> tuple[str, ...]:
+def checked_outputs(outputs: Sequence[str] | str) -> tuple[str, ...]:
     if isinstance(outputs, str):
         outputs = [o.strip() for o in outputs.split(",")]
     outputs = tuple(outputs)
@@ -407,7 +407,8 @@ class SensitivityResult:
     def summary(self) -> str:
         """Every output's table of S1 and ST with their intervals, as text."""
         lines = [
-            f"Sobol' sensitivity of {self.model_name}: {len(self.names)} parameters, {self.samples} base points, "
+            f"Sobol' sensitivity of {self.model_name}: {len(self.names)} parameter{'s' * (len(self.names) > 1)}, "
+            f"{self.samples} base points, "
             f"{self.runs:,} runs ({self.failed_runs:,} failed) in {self.seconds:.1f} s",
             "  box: " + ", ".join(f"{n} in [{lo:.4g}, {hi:.4g}]" for n, (lo, hi) in self.box()),
         ]
@@ -467,12 +468,16 @@ def sensitivity(
     runs and undefined outputs are handled.
     """
     from .simulation import DEFAULT_DURATION_S
-    from .sweep import DEFAULT_CHUNK_SIZE, sweep, zipped
+    from .sweep import DEFAULT_CHUNK_SIZE, parse_key, sweep, zipped
 
     started = time.perf_counter()
     if not isinstance(model, Model):
         raise SensitivityError(f"model must be a reflexsim Model (e.g. reflexsim.preset('severe')), got {model!r}")
-    outputs = _checked_outputs(outputs)
+    outputs = checked_outputs(outputs)
+    for key, (lo, hi) in zip(*_checked_ranges(ranges), strict=True):
+        info = parse_key(key, protocol)  # unknown keys: the valid names
+        if lo < info.lo or hi > info.hi:
+            raise SensitivityError(f"{key}: the range {lo:g}:{hi:g} reaches outside its valid range {info.valid_range}")
     names, bounds, points = saltelli_points(ranges, samples, second_order=second_order, seed=seed)
     design = zipped({name: points[:, i] for i, name in enumerate(names)})
     ds = sweep(
@@ -529,8 +534,8 @@ def sensitivity_figure(indices: Any, *, labels: Mapping[str, str] | None = None)
     indices = list(indices.values() if isinstance(indices, Mapping) else indices)
     labels = dict(labels or {})
     n = len(indices)
-    width = max(6.0, 0.9 * max(len(ind.names) for ind in indices) + 2.0)
-    fig, axes = plt.subplots(1, n, figsize=(width * n if n > 1 else width, 4.2), squeeze=False, sharey=True)
+    width = min(8.0, max(4.5, 0.6 * max(len(ind.names) for ind in indices) + 1.5))
+    fig, axes = plt.subplots(1, n, figsize=(width * n, 4.4), squeeze=False)
     for ax, ind in zip(axes[0], indices, strict=True):
         x = np.arange(len(ind.names))
         pct = round(100 * ind.confidence)
@@ -541,7 +546,9 @@ def sensitivity_figure(indices: Any, *, labels: Mapping[str, str] | None = None)
         title = f"{labels.get(ind.output, ind.output)} ({ind.samples} base points"
         title += f", {ind.dropped} dropped)" if ind.dropped else ")"
         ax.set_title(title, fontsize=10)
-        ax.set_ylim(min(-0.05, float(np.nanmin(ind.S1 - ind.S1_conf)) - 0.02), 1.05)
+        lowest = np.nanmin(np.r_[ind.S1 - ind.S1_conf, 0.0]) if np.any(np.isfinite(ind.S1)) else 0.0
+        highest = np.nanmax(np.r_[ind.ST + ind.ST_conf, 1.0]) if np.any(np.isfinite(ind.ST)) else 1.0
+        ax.set_ylim(max(-0.5, lowest - 0.05), min(1.5, highest + 0.05))
         ax.text(
             0.99, 0.97, f"error bars: {pct}% bootstrap CI", transform=ax.transAxes, ha="right", va="top", fontsize=8
         )

@@ -17,6 +17,7 @@ EXPERIMENTS = [
     "clonus_test",
     "convergence",
     "reflex_loop",
+    "sensitivity",
     "stability_map",
     "system_id",
     "tardieu",

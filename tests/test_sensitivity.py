@@ -167,3 +167,58 @@ def test_model_indices_see_the_loop_and_not_the_inert_parameter(model_run):
     assert d["parameters"]["reflex.gain"] == [2.0, 5.0]
     fig = model_run.figure()
     assert len(fig.axes) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# `reflexsim sensitivity`
+
+CLI_PARAMS = [arg for key, (lo, hi) in MODEL_RANGES.items() for arg in ("--param", f"{key}={lo:g}:{hi:g}")]
+
+
+def test_sensitivity_command_matches_the_api(model_run, tmp_path, capsys):
+    import json
+
+    from reflexsim.cli import main
+
+    fig = tmp_path / "s.png"
+    argv = ["sensitivity", *CLI_PARAMS, "--output", "beats,duration_s", "--samples", "16", "--duration", "5"]
+    assert main([*argv, "--seed", "1", "--json", "--plot", str(fig)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["runs"] == 80 and out["samples"] == 16 and out["parameters"]["reflex.delay_s"] == [0.03, 0.05]
+    for output in ("beats", "duration_s"):
+        api = model_run[output]
+        got = out["outputs"][output]["parameters"]
+        for i, name in enumerate(MODEL_RANGES):
+            assert got[name]["ST"] == pytest.approx(api.ST[i], abs=1e-12)
+            assert got[name]["S1_ci"] == pytest.approx([api.S1[i] - api.S1_conf[i], api.S1[i] + api.S1_conf[i]])
+    assert "bootstrap" in out["method"]
+    assert fig.stat().st_size > 10_000
+    assert main([*argv, "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "3 parameters, 16 base points, 80 runs (0 failed)" in text and "ST ± 95% CI" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "at least one --param"),
+        (["--param", "reflex.gian=1:2"], "did you mean 'reflex.gain'"),
+        (["--param", "reflex.gain=2"], "--param reflex.gain=2: '2' is not a range lo:hi"),
+        (["--param", "reflex.gain=3:2"], "lo < hi"),
+        (["--param", "reflex.gain=1:50"], "outside its valid range [0, 40]"),
+        (["--param", "reflex.gain=2:3", "--param", "reflex.gain=3:4"], "given twice"),
+        (["--param", "reflex.gain=2:3", "--samples", "100"], "power of two"),
+        (["--param", "reflex.gain=2:3", "--samples", "1"], "--samples"),
+        (["--param", "reflex.gain=2:3", "--output", "durations"], "unknown output 'durations'"),
+        (["--param", "reflex.gain=2:3", "--plot", "no/such/folder/s.png"], "does not exist"),
+        (["--param", "reflex.gain=2:3", "--duration", "0.1"], "--duration"),
+    ],
+)
+def test_sensitivity_command_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
+    from reflexsim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["sensitivity", *argv, "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert message in captured.err

@@ -1,10 +1,12 @@
-"""Researchers' commands: grade a recorded trace, fit the loop to it.
+"""Researchers' commands: grade a recorded trace, fit the loop to it, global sensitivity.
 
     reflexsim grade FILE [--hold-start-s S] [--angle-column NAME] [--emg-column NAME] [--json] [--beats]
     reflexsim fit FILE --free reflex.gain,reflex.delay_s [--preset P] [--bound PATH=lo:hi] [--json] [--plot FIG]
+    reflexsim sensitivity --param reflex.gain=2:5 --param reflex.delay_s=0.03:0.05 --output duration_s --samples 256
 
 FILE is a CSV/TSV (or C3D with ``pip install 'reflexsim[c3d]'``) with a time column and an ankle
-angle and/or EMG column; see `reflexsim.traces`, `reflexsim.fitting` and docs/research.md.
+angle and/or EMG column; see `reflexsim.traces`, `reflexsim.fitting`, `reflexsim.sensitivity` and
+docs/research.md.
 `reflexsim.cli` calls `register`; `beats_payload` and `metrics_lines` also serve
 `reflexsim clonus-test`.
 """
@@ -14,10 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from typing import Any
 
+from ..errors import ReflexsimError
 from ..metrics import DEFAULT_BEAT_THRESHOLD_DEG, BeatsTable, ClonusMetrics, beats_table
 from ..protocols import ClonusTest
+from ..simulation import DEFAULT_DURATION_S, MAX_DURATION_S, MIN_GRADED_DURATION_S
 from .options import (
     CliError,
     checked_figure,
@@ -221,6 +226,59 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def sensitivity_ranges(items: list[str]) -> dict[str, tuple[float, float]]:
+    """--param PATH=lo:hi items as {path: (lo, hi)} (paths and values are checked by the sweep)."""
+    from ..sweep.designs import number_range
+
+    if not items:
+        raise CliError("give at least one --param PATH=lo:hi (e.g. --param reflex.gain=2:5)")
+    ranges = {}
+    for path, text in pairs(items, "--param", "PATH=lo:hi (e.g. reflex.gain=2:5)").items():
+        try:
+            ranges[path] = number_range(path, text)
+        except ReflexsimError as exc:
+            raise CliError(f"--param {path}={text}: {exc}") from None
+    return ranges
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from ..sensitivity import checked_outputs, runs_per_sample, sensitivity
+
+    ranges = sensitivity_ranges(args.param)
+    outputs = checked_outputs([o.strip() for item in (args.output or ["duration_s"]) for o in item.split(",")])
+    plot = None if args.plot is None else checked_figure(args.plot)
+    model = model_from_args(args)
+    protocol = ClonusTest(
+        stretch_deg=args.stretch_deg, velocity_deg_per_s=args.velocity_deg_per_s, hold_torque_nm=args.hold_torque_nm
+    )
+    runs = args.samples * runs_per_sample(len(ranges), args.second_order)
+    if not args.json and not args.quiet:
+        print(f"reflexsim sensitivity: {runs:,} clonus tests of {args.duration:g} s ...", file=sys.stderr)
+    found = sensitivity(
+        model,
+        ranges,
+        outputs,
+        args.samples,
+        protocol=protocol,
+        duration_s=args.duration,
+        dt_s=args.dt,
+        second_order=args.second_order,
+        confidence=args.confidence,
+        seed=args.seed,
+        progress=False if args.quiet or args.json else None,
+    )
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        found.figure().savefig(plot, dpi=120)
+    if args.json:
+        print_json({"preset": args.preset, "duration_s": args.duration, **found.as_dict()})
+        return 0
+    print(found.summary() + (f"\n  figure: {plot}" if plot is not None else ""))
+    return 0
+
+
 def _trace_options(p: argparse.ArgumentParser) -> None:
     """FILE and the options of reading it (shared by `grade` and `fit`)."""
     p.add_argument("file", help="CSV/TSV with a time column and an ankle angle and/or EMG column, or a C3D file")
@@ -247,7 +305,7 @@ def _trace_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Add the `grade` and `fit` subcommands to the `reflexsim` parser's subparsers."""
+    """Add the `grade`, `fit` and `sensitivity` subcommands to the `reflexsim` parser's subparsers."""
     p = subparsers.add_parser(
         "grade",
         help="grade a recorded clonus test (CSV/TSV or C3D): beats, frequency, duration, SCATS, Tardieu",
@@ -313,3 +371,57 @@ def register(subparsers: Any) -> None:
     f.add_argument("--json", action="store_true", help="print one JSON object")
     f.add_argument("--plot", metavar="FIG", help="write the recorded and fitted traces, residuals and profiles")
     f.set_defaults(func=cmd_fit)
+
+    s = subparsers.add_parser(
+        "sensitivity",
+        help="Sobol' indices (first order and total, with CIs) of clonus duration, frequency ... over parameters",
+        description=(
+            "Global sensitivity of the clonus test: Saltelli sampling of the --param box (SALib), every run "
+            "through the compiled sweep, Sobol' first-order and total indices with bootstrap confidence "
+            "intervals per --output. Runs: samples x (parameters + 2). Needs pip install 'reflexsim[research]'. "
+            "See docs/research.md."
+        ),
+    )
+    s.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="PATH=lo:hi",
+        help="a parameter and its range (repeatable); PATH is a parameter path, treatment.NAME.KEY or protocol.FIELD",
+    )
+    s.add_argument(
+        "--output",
+        action="append",
+        metavar="NAME",
+        help="sweep variable to analyse (repeatable or comma-separated; default duration_s): beats, frequency_hz, "
+        "duration_s, peak_to_peak_deg, scats, ...",
+    )
+    s.add_argument(
+        "--samples",
+        type=whole_number("--samples", 2, 2**20),
+        default=256,
+        help="base points, a power of two (default 256); the intervals shrink as 1/sqrt(samples)",
+    )
+    model_options(s)
+    protocol_option(s, "stretch_deg", "stretch amplitude")
+    protocol_option(s, "velocity_deg_per_s", "stretch velocity")
+    protocol_option(s, "hold_torque_nm", "dorsiflexing pressure held after the stretch")
+    s.add_argument(
+        "--duration",
+        type=number_option("--duration", MIN_GRADED_DURATION_S, MAX_DURATION_S, "s"),
+        default=DEFAULT_DURATION_S,
+        help=f"simulated s per run (default {DEFAULT_DURATION_S:g})",
+    )
+    step_option(s)
+    s.add_argument("--second-order", action="store_true", help="also pairwise indices S2 (2x the runs)")
+    s.add_argument(
+        "--confidence",
+        type=number_option("--confidence", 0.5, 0.999, "1"),
+        default=FIT_CONFIDENCE,
+        help=f"confidence level of the intervals (default {FIT_CONFIDENCE:g})",
+    )
+    s.add_argument("--seed", type=whole_number("--seed", 0, 2**32 - 1), default=0, help="seed of the sampling")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--plot", metavar="FIG", help="bar chart of S1 and ST with their intervals")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_sensitivity)
