@@ -76,6 +76,11 @@ numbers = {
     "indices": {name: result[name].as_dict() for name, result in runs.items()},
     "beats_in_the_wide_box": runs["duration_s"]["beats"].as_dict(),
     "runs": {name: result.runs for name, result in runs.items()},
+    "share_of_runs_with_clonus_under_3_s": float(np.mean(runs["duration_s"].values["duration_s"] < 3.0)),
+    "share_of_runs_under_3_beats": {
+        "duration_s": float(np.mean(runs["duration_s"].values["beats"] < 3)),
+        "frequency_hz": float(np.mean(np.isnan(runs["frequency_hz"].values["frequency_hz"]))),
+    },
     "failed_runs": {name: result.failed_runs for name, result in runs.items()},
     "largest_ci_half_width": {
         name: float(np.nanmax(np.r_[result[name].S1_conf, result[name].ST_conf])) for name, result in runs.items()
