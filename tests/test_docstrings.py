@@ -44,6 +44,7 @@ CONVERTED = [
     "reflexsim.animation",
     "reflexsim.reference",
     "reflexsim.triggers",
+    "reflexsim.cohort",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.

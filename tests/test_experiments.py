@@ -24,6 +24,7 @@ EXPERIMENTS = [
     "treatment_comparison",
     "triggers",
     "validate",
+    "virtual_trial",
 ]
 
 
