@@ -194,7 +194,8 @@ def test_sensitivity_command_matches_the_api(model_run, tmp_path, capsys):
 
     fig = tmp_path / "s.png"
     argv = ["sensitivity", *CLI_PARAMS, "--output", "beats,duration_s", "--samples", "16", "--duration", "5"]
-    assert main([*argv, "--seed", "1", "--json", "--plot", str(fig)]) == 0
+    argv += ["--seed", "1"]
+    assert main([*argv, "--json", "--plot", str(fig)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["runs"] == 80 and out["samples"] == 16 and out["parameters"]["reflex.delay_s"] == [0.03, 0.05]
     for output in ("beats", "duration_s"):
@@ -205,9 +206,15 @@ def test_sensitivity_command_matches_the_api(model_run, tmp_path, capsys):
             assert got[name]["S1_ci"] == pytest.approx([api.S1[i] - api.S1_conf[i], api.S1[i] + api.S1_conf[i]])
     assert "bootstrap" in out["method"]
     assert fig.stat().st_size > 10_000
-    assert main([*argv, "--quiet"]) == 0
+    assert main([*argv, "--quiet", "--out", str(tmp_path / "runs.nc")]) == 0
     text = capsys.readouterr().out
     assert "3 parameters, 16 base points, 80 runs (0 failed)" in text and "ST ± 95% CI" in text
+    from reflexsim.sweep import load
+
+    runs = load(tmp_path / "runs.nc")  # every run kept, in design order
+    assert np.array_equal(np.asarray(runs["beats"]), model_run.values["beats"])
+    assert main([*argv, "--quiet", "--out", str(tmp_path / "runs.nc")]) == 0  # the finished file is reused
+    assert capsys.readouterr().out.splitlines()[1:] == text.splitlines()[1:]  # the same indices
 
 
 @pytest.mark.parametrize(

@@ -266,6 +266,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         seed=args.seed,
         progress=False if args.quiet or args.json else None,
+        out=args.out,
     )
     if plot is not None:
         import matplotlib
@@ -423,5 +424,10 @@ def register(subparsers: Any) -> None:
     s.add_argument("--seed", type=whole_number("--seed", 0, 2**32 - 1), default=0, help="seed of the sampling")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--plot", metavar="FIG", help="bar chart of S1 and ST with their intervals")
+    s.add_argument(
+        "--out",
+        metavar="FILE.nc",
+        help="keep every run in a NetCDF sweep file (checkpointed: rerunning the same command resumes or reuses it)",
+    )
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sensitivity)
