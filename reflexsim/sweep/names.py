@@ -359,7 +359,7 @@ def upgrade(ds: xr.Dataset) -> tuple[xr.Dataset, bool]:
     """
     renames = _old_names(ds)
     old_attrs = [name for name in ds.attrs if "." in name]
-    old_units = [name for name, v in ds.variables.items() if v.attrs.get("units") in ("deg", "1/s", "N·m")]
+    old_units = [name for name, v in ds.variables.items() if v.attrs.get("units") in ("deg", "1/s")]
     if not renames and not old_attrs and not old_units:
         return ds, False
     clash = sorted(set(renames.values()) & (set(ds.variables) - set(renames)))
@@ -373,6 +373,11 @@ def upgrade(ds: xr.Dataset) -> tuple[xr.Dataset, bool]:
             attrs["units"] = udunits(str(attrs["units"]))[0]
         if name in renames:
             attrs.update(_old_key_attrs(str(name), protocol))
+        elif name == "status":
+            attrs.setdefault("units", "1")
+        elif name == "point":
+            attrs.setdefault("long_name", "index of the point in the design")
+            attrs.setdefault("units", "1")
         var.attrs = attrs
     ds.attrs = {(cf_name(k) if "." in k else k): v for k, v in ds.attrs.items()}
     return ds.rename(renames), True
