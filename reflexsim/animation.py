@@ -9,8 +9,9 @@ plain matplotlib Figures, so no display is needed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib import animation
@@ -40,6 +41,7 @@ def clonus_animation(
     fps: int = 20,
     start_s: float | None = None,
     exaggerate: float = 1.0,
+    drawing: Mapping[str, Any] | None = None,
 ) -> tuple[Figure, animation.FuncAnimation, int]:
     """Build the animation of one or more runs side by side (same time axis).
 
@@ -60,6 +62,9 @@ def clonus_animation(
         Simulated time of the first frame, s.
     exaggerate : float, default 1.0
         Factor on the drawn foot angle.
+    drawing : mapping, optional
+        The moved segment for another joint (`reflexsim.joints.JointSpec.drawing`: ``parent``,
+        ``outline``, ``muscle``, ``sign``); default: the foot below the shank.
 
     Returns
     -------
@@ -97,21 +102,35 @@ def clonus_animation(
     frames = max(1, round((t1 - t0) * fps))
     times = t0 + np.arange(frames) / fps
 
+    if drawing is None:
+        parent, outline, origin, sign, tip = (0.0, SHANK_M), FOOT_OUTLINE, (-0.03, SHANK_M * 0.75), 1.0, (0.005, 0.02)
+    else:
+        parent, outline = drawing["parent"], np.asarray(drawing["outline"], dtype=float)
+        origin, sign, tip = drawing["muscle"], float(drawing["sign"]), (0.0, 0.0)
+    reach = float(np.max(np.hypot(outline[:, 0], outline[:, 1]))) + 0.02
+    xs, ys = [parent[0], origin[0], -reach, reach], [parent[1], origin[1], -reach, reach]
+    if drawing is None:  # the ankle's familiar framing
+        xs, ys = [-0.15, 0.25], [-0.15, SHANK_M + 0.03]
+
+    def segment_xy(angle_rad: float) -> np.ndarray:
+        c, s_ = np.cos(sign * angle_rad), np.sin(sign * angle_rad)
+        return outline @ np.array([[c, s_], [-s_, c]])
+
     n = len(runs)
     fig = Figure(figsize=(4.2 * n, 5.0), layout="constrained")
     grid = fig.add_gridspec(3, n, height_ratios=(2.2, 1.0, 1.0))
     artists = []
     for col, (label, result) in enumerate(runs):
         ax = fig.add_subplot(grid[0, col])
-        ax.set_xlim(-0.15, 0.25)
-        ax.set_ylim(-0.15, SHANK_M + 0.03)
+        ax.set_xlim(min(xs), max(xs))
+        ax.set_ylim(min(ys), max(ys))
         ax.set_aspect("equal")
         ax.axis("off")
         ax.set_title(label if exaggerate == 1.0 else f"{label} (drawing ×{exaggerate:g})", fontsize=10)
-        ax.plot([0, 0], [0, SHANK_M], color="0.35", lw=6, solid_capstyle="round")  # shank
-        (foot,) = ax.fill(*_foot_xy(0.0).T, color="0.55")
+        ax.plot([0, parent[0]], [0, parent[1]], color="0.35", lw=6, solid_capstyle="round")  # fixed segment
+        (foot,) = ax.fill(*segment_xy(0.0).T, color="0.55")
         (calf,) = ax.plot([], [], lw=8, solid_capstyle="round")
-        clock = ax.text(0.24, SHANK_M, "", ha="right", va="top", fontsize=8)
+        clock = ax.text(max(xs) - 0.01, max(ys), "", ha="right", va="top", fontsize=8)
         window = (result.time_s >= t0) & (result.time_s <= t1)
         ax_angle = fig.add_subplot(grid[1, col])
         ax_angle.plot(result.time_s[window], result.angle_deg[window], lw=1)
@@ -128,10 +147,10 @@ def clonus_animation(
         t = times[frame]
         for result, foot, calf, clock, cursors in artists:
             k = min(round(t / result.dt_s), len(result.time_s) - 1)
-            xy = _foot_xy(exaggerate * result.angle_rad[k])
+            xy = segment_xy(exaggerate * result.angle_rad[k])
             foot.set_xy(xy)
             heel = xy[0]
-            calf.set_data([-0.03, heel[0] + 0.005], [SHANK_M * 0.75, heel[1] + 0.02])  # behind the shank
+            calf.set_data([origin[0], heel[0] + tip[0]], [origin[1], heel[1] + tip[1]])  # the reflex muscle
             act = min(1.0, result.activation[k] / 0.3)  # a third of full activation shows as fully red
             calf.set_color(RELAXED_RGB + act * (ACTIVE_RGB - RELAXED_RGB))
             clock.set_text(f"t = {t:.2f} s")

@@ -142,14 +142,22 @@ class Foot(Validated):
     inertia_kg_m2: float = param(
         0.015,
         "kg·m²",
-        0.005,
-        0.1,
-        "moment of inertia of foot (and shoe) about the ankle axis; an examiner's hand adds to it",
+        1e-4,
+        1.0,
+        "moment of inertia of foot (and shoe) about the ankle axis; an examiner's hand adds to it (other "
+        "joints: the moved segment about its joint, reflexsim.joints)",
         "gait2392 segment data; physiology.md §3 (0.01–0.05)",
     )
-    mass_kg: float = param(1.25, "kg", 0.3, 3.0, "foot mass (used only when gravity acts)", "gait2392 segment data")
+    mass_kg: float = param(
+        1.25, "kg", 0.05, 10.0, "foot (moved segment's) mass, used only when gravity acts", "gait2392 segment data"
+    )
     com_distance_m: float = param(
-        0.06, "m", 0.0, 0.15, "distance from ankle axis to the foot's centre of mass", "gait2392 segment data (approx.)"
+        0.06,
+        "m",
+        0.0,
+        0.5,
+        "distance from ankle axis to the foot's (moved segment's) centre of mass",
+        "gait2392 segment data (approx.)",
     )
     gravity_m_per_s2: float = param(
         0.0,
@@ -179,7 +187,7 @@ class Joint(Validated):
         3.435e-4,
         "N·m",
         0.0,
-        0.1,
+        50.0,
         "dorsiflexing passive torque of the anterior tissues at neutral (R&E exp(-7.9763)); "
         "rises exponentially toward plantarflexion",
         _RE,
@@ -206,7 +214,7 @@ class Muscle(Validated):
         _GAIT2392 + "; physiology.md §3",
     )
     moment_arm_m: float = param(
-        0.045, "m", 0.03, 0.06, "Achilles tendon moment arm (constant)", "Manal 2013; Wolfram 2018; physiology.md §3"
+        0.045, "m", 0.005, 0.1, "Achilles tendon moment arm (constant)", "Manal 2013; Wolfram 2018; physiology.md §3"
     )
     optimal_fibre_length_m: float = param(0.05, "m", 0.02, 0.1, "optimal fibre length", _GAIT2392)
     pennation_rad: float = param(0.4363, "rad", 0.0, 0.7, "pennation angle (25°), constant", _GAIT2392)
@@ -263,7 +271,7 @@ class Muscle(Validated):
         4.864,
         "1/l_opt",
         1.0,
-        20.0,
+        50.0,
         "exponential rate of passive fibre force with fibre strain (0.0843/deg at the joint)",
         _RE + ", refitted to fibre length",
     )

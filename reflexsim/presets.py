@@ -60,27 +60,34 @@ DESCRIPTIONS = MappingProxyType(
 )
 
 
-def preset(name: str) -> Model:
+def preset(name: str, joint: str | None = None) -> Model:
     """The named preset model (`healthy`, `mild` or `severe`), the validated starting point of a study.
 
-    Presets are immutable: change one with `Model.with_values`, which returns a new model.
+    Presets are immutable: change one with `Model.with_values`, which returns a new model. With
+    `joint` (or a name such as ``"knee_severe"``) the same lesion variant of another joint
+    (`reflexsim.joints`: knee, wrist, jaw, or one added with `reflexsim.joints.register`); the
+    ankle's presets are the ones below.
 
     Parameters
     ----------
     name : str
         ``"healthy"`` (a brisk stretch gives a small reflex burst and no clonus), ``"mild"``
         (fatigable clonus, Tardieu 3) or ``"severe"`` (sustained clonus, SCATS 3, Tardieu 4);
-        `PRESETS` holds them and `DESCRIPTIONS` describes them.
+        `PRESETS` holds them and `DESCRIPTIONS` describes them. ``"JOINT_VARIANT"`` names a joint's
+        variant (``"wrist_mild"``).
+    joint : str, optional
+        ``"ankle"`` (default), ``"knee"``, ``"wrist"``, ``"jaw"`` or a registered joint.
 
     Returns
     -------
     Model
-        The preset; mild and severe differ only in ``reflex.gain``.
+        The preset; mild and severe differ only in ``reflex.gain``. Other joints' models are named
+        ``JOINT_VARIANT``.
 
     Raises
     ------
     ParameterError
-        If `name` is not a preset; the message lists the valid names.
+        If `name` is not a preset or `joint` not a joint; the message lists the valid names.
 
     Examples
     --------
@@ -90,11 +97,23 @@ def preset(name: str) -> Model:
     ('severe', 3.6, 65.0)
     >>> preset("severe").with_values({"reflex.gain": 2.5}).reflex.gain
     2.5
+    >>> knee = preset("severe", joint="knee")
+    >>> knee.name, knee.muscle.moment_arm_m, preset("knee_severe") == knee
+    ('knee_severe', 0.04, True)
     >>> preset("moderate")
     Traceback (most recent call last):
     ...
     reflexsim.errors.ParameterError: unknown preset 'moderate'; valid presets: healthy, mild, severe
     """
+    if joint is None and "_" in name:
+        joint, _, name = name.partition("_")
+    if joint is not None and joint != "ankle":
+        from .joints import joint as get_joint
+
+        spec = get_joint(joint)
+        if name not in PRESETS:
+            raise ParameterError(f"unknown preset {name!r}; valid presets: {', '.join(PRESETS)}")
+        return spec.model(name)
     try:
         return PRESETS[name]
     except KeyError:

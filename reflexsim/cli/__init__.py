@@ -29,6 +29,7 @@ from .options import (
     CliError,
     Parser,
     fail,
+    joint_option,
     model_options,
     number_option,
     protocol_option,
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("clonus-test", help="run the bedside clonus test and grade it")
-    model_options(p)
+    model_options(p, joint=True)
     p.add_argument(
         "--duration",
         type=number_option("--duration", MIN_GRADED_DURATION_S, MAX_DURATION_S, "s"),
@@ -54,9 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"simulated time in s (default {DEFAULT_DURATION_S:g})",
     )
     step_option(p)
-    protocol_option(p, "stretch_deg", "stretch amplitude")
-    protocol_option(p, "velocity_deg_per_s", "stretch velocity")
-    protocol_option(p, "hold_torque_nm", "dorsiflexing pressure held after the stretch")
+    protocol_option(p, "stretch_deg", "stretch amplitude", joint_default=True)
+    protocol_option(p, "velocity_deg_per_s", "stretch velocity", joint_default=True)
+    protocol_option(p, "hold_torque_nm", "pressure held after the stretch", joint_default=True)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--plot", metavar="FILE", help="figure path (default clonus_test_<preset>.png)")
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.cmd_clonus_test)
 
     t = sub.add_parser("tardieu", help="the modified Tardieu test at V1, V2, V3")
-    model_options(t)
+    model_options(t, joint=True)
     t.add_argument("--json", action="store_true", help="print JSON")
     t.set_defaults(func=commands.cmd_tardieu)
 
@@ -73,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=commands.cmd_explore)
 
     a = sub.add_parser("animate", help="animated ankle in clonus (GIF or MP4), optionally vs a treatment")
-    model_options(a, treatment_help="show the treated ankle beside the untreated one (repeatable, applied in order)")
+    model_options(
+        a, treatment_help="show the treated ankle beside the untreated one (repeatable, applied in order)", joint=True
+    )
     a.add_argument("--out", default="clonus.gif", help="output .gif or .mp4 (default clonus.gif)")
     a.add_argument("--seconds", type=number_option("--seconds", 0.5, 30.0, "s"), default=3.0, help="simulated seconds")
     a.add_argument("--fps", type=int, choices=range(5, 61), default=20, metavar="FPS", help="frames per second")
@@ -91,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     xr.set_defaults(func=commands.cmd_experiment_run)
 
     s = sub.add_parser("stability", help="linear stability of the hold: roots, critical gain, Hopf boundary")
-    model_options(s)
-    protocol_option(s, "hold_torque_nm", "held dorsiflexing torque defining the operating point")
+    model_options(s, joint=True)
+    protocol_option(s, "hold_torque_nm", "held torque defining the operating point", joint_default=True)
     s.add_argument(
         "--boundary",
         metavar="PATH=start:stop:num",
@@ -114,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("params", help="list every parameter with value, unit, range and source")
     q.add_argument("--preset", choices=list(PRESETS), help="show a preset's values (default: the defaults)")
+    joint_option(q)
     q.add_argument("--json", action="store_true", help="print JSON")
     q.add_argument("--markdown", action="store_true", help="print a Markdown table (as in docs/model.md)")
     q.set_defaults(func=commands.cmd_params)

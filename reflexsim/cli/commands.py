@@ -7,6 +7,7 @@ name (reflexsim.files); `reflexsim.cli.main` turns any error into one line.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 import time
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..files import atomic_write, check_output
+from ..joints import JOINTS, model_name
 from ..metrics import ClonusMetrics, clonus_metrics
 from ..params import Model, describe, format_range
 from ..presets import DESCRIPTIONS, PRESETS, preset
@@ -22,19 +24,27 @@ from ..research_cli import beats_payload, metrics_lines
 from ..simulation import DEFAULT_DT_S, simulate
 from ..treatments import TREATMENTS, Treatment, apply_all
 from ..triggers import TRIGGERS
-from .options import CliError, changed_paths, checked_figure, model_from_args, print_json
+from .options import CliError, changed_paths, checked_figure, joint_protocol, model_from_args, print_json
 
 # Points of a Hopf boundary one command computes (each a root search of ~0.1-1 s).
 MAX_BOUNDARY_POINTS = 2000
 
 
 def _metrics_text(
-    model: Model, preset_name: str, protocol: ClonusTest, metrics: ClonusMetrics, duration_s: float
+    model: Model,
+    preset_name: str,
+    protocol: ClonusTest,
+    metrics: ClonusMetrics,
+    duration_s: float,
+    joint_name: str = "ankle",
 ) -> str:
+    spec = JOINTS[joint_name]
+    title = f"{DESCRIPTIONS[preset_name]}" if joint_name == "ankle" else f"{spec.clonus_test.name}, {spec.muscle}"
+    pressure = "dorsiflexing" if joint_name == "ankle" else f"{spec.angle.split(';')[0]}"
     lines = [
-        f"reflexsim clonus test — {model.name} ({DESCRIPTIONS[preset_name]})",
+        f"reflexsim clonus test — {model.name} ({title})",
         f"stretch {protocol.stretch_deg:g}° at {protocol.velocity_deg_per_s:g} °/s from {protocol.start_deg:g}°, "
-        f"then {protocol.hold_torque_nm:g} N·m of dorsiflexing pressure; {duration_s:g} s simulated",
+        f"then {protocol.hold_torque_nm:g} N·m of {pressure} pressure; {duration_s:g} s simulated",
         *metrics_lines(metrics),
     ]
     return "\n".join(lines)
@@ -42,10 +52,8 @@ def _metrics_text(
 
 def cmd_clonus_test(args: argparse.Namespace) -> int:
     model = model_from_args(args)
-    protocol = ClonusTest(
-        stretch_deg=args.stretch_deg, velocity_deg_per_s=args.velocity_deg_per_s, hold_torque_nm=args.hold_torque_nm
-    )
-    default_figure = f"clonus_test_{args.preset}.png"
+    protocol = joint_protocol(args)
+    default_figure = f"clonus_test_{model_name(args.joint, args.preset)}.png"
     figure_path = None if args.no_plot else checked_figure(default_figure if args.plot is None else args.plot)
     max_dt = DEFAULT_DT_S if args.dt is None else args.dt
     t0 = time.perf_counter()
@@ -59,6 +67,7 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
     if args.json:
         payload: dict[str, Any] = {
             "preset": args.preset,
+            "joint": args.joint,
             "model": model.name,
             "changed": {path: model.get(path) for path in changed_paths(args.set)},
             "triggers": list(args.trigger),
@@ -72,7 +81,7 @@ def cmd_clonus_test(args: argparse.Namespace) -> int:
         }
         print_json(payload)
     else:
-        print(_metrics_text(model, args.preset, protocol, metrics, args.duration))
+        print(_metrics_text(model, args.preset, protocol, metrics, args.duration, args.joint))
         if result.dt_s < max_dt:
             print(f"step {result.dt_s:g} s, chosen automatically: {max_dt:g} s is too large for this model")
         if figure_path:
@@ -110,7 +119,9 @@ def cmd_tardieu(args: argparse.Namespace) -> int:
     from ..plotting import TARDIEU_WORDS
 
     model = model_from_args(args)
-    result = tardieu_test(model)
+    test = JOINTS[args.joint].clonus_test.protocol  # the joint's own start angle and pressure
+    start = min(10.0, max(-40.0, test.start_deg - 20.0))
+    result = tardieu_test(model, start_deg=start, hold_torque_nm=test.hold_torque_nm)
     if args.json:
         payload = {
             "model": model.name,
@@ -164,13 +175,17 @@ def cmd_animate(args: argparse.Namespace) -> int:
     from ..animation import check_animation_path, clonus_animation, save_animation
 
     check_output(check_animation_path(args.out), "animation file")
-    base = model_from_args(argparse.Namespace(preset=args.preset, set=args.set, trigger=args.trigger))
+    base = model_from_args(argparse.Namespace(preset=args.preset, set=args.set, trigger=args.trigger, joint=args.joint))
     seconds = args.seconds
     treated = apply_all(base, args.treatment) if args.treatment else None  # checked before any work
-    runs = [(base.name, simulate(base, duration_s=seconds + 1.0))]
+    spec = JOINTS[args.joint]
+    test = spec.clonus_test.protocol
+    runs = [(base.name, simulate(base, test, duration_s=seconds + 1.0))]
     if treated is not None:
-        runs.append((" + ".join(args.treatment), simulate(treated, duration_s=seconds + 1.0)))
-    _, anim, frames = clonus_animation(runs, seconds=seconds, fps=args.fps, exaggerate=args.exaggerate)
+        runs.append((" + ".join(args.treatment), simulate(treated, test, duration_s=seconds + 1.0)))
+    _, anim, frames = clonus_animation(
+        runs, seconds=seconds, fps=args.fps, exaggerate=args.exaggerate, drawing=spec.drawing or None
+    )
     path = save_animation(anim, args.out, fps=args.fps)
     print(f"wrote {path} ({frames} frames at {args.fps} fps)")
     return 0
@@ -220,6 +235,8 @@ def cmd_stability(args: argparse.Namespace) -> int:
     from .. import stability
 
     model = model_from_args(args)
+    if args.hold_torque_nm is None:  # the joint's own test pressure
+        args.hold_torque_nm = JOINTS[args.joint].clonus_test.protocol.hold_torque_nm
     if args.boundary:
         return _stability_boundary(model, args)
     if args.out or args.plot:
@@ -287,21 +304,30 @@ def _stability_boundary(model: Model, args: argparse.Namespace) -> int:
         from ..plotting import hopf_boundary_figure, save_figure
 
         curves = [(model.name, model, boundary)]
-        for name, other in PRESETS.items():  # the presets for comparison, each with its own boundary
-            if name != model.name:
+        for name in PRESETS:  # the presets for comparison, each with its own boundary
+            other = preset(name, joint=args.joint)
+            if other.name != model.name:
                 curves.append((name, other, stability.hopf_boundary(other, path, values, args.hold_torque_nm)))
         print(f"figure: {save_figure(hopf_boundary_figure(curves), figure)}")
     return 0
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    model = preset(args.preset) if args.preset else Model(name="default")
+    spec = JOINTS[args.joint]
+    if args.preset:
+        model = preset(args.preset, joint=args.joint)
+    elif args.joint == "ankle":
+        model = Model(name="default")
+    else:
+        model = Model().with_values({p: v for p, (v, _) in spec.values.items()}, name=args.joint)
     infos = model.info()
+    if args.joint != "ankle":  # the joint's own sources ([assumed] where the literature gave none)
+        infos = [dataclasses.replace(i, source=spec.source(i.path)) for i in infos]
     if args.json:
-        print_json({"model": model.name, "parameters": [i.as_dict() for i in infos]})
+        print_json({"model": model.name, "joint": args.joint, "parameters": [i.as_dict() for i in infos]})
         return 0
     if args.markdown:
-        print(model.markdown_table())
+        print(model.markdown_table() if args.joint == "ankle" else spec.markdown_table())
         return 0
     print(f"parameters of {model.name!r} (SI units; paths for --set)")
     width = max(len(i.path) for i in infos)

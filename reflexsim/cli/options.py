@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from .. import triggers
 from ..errors import ReflexsimError
 from ..files import check_output
+from ..joints import DEFAULT_JOINT, JOINTS
 from ..params import Model, checked_number, parse_value
 from ..presets import DEFAULT_PRESET, PRESETS, preset
 from ..protocols import ClonusTest
@@ -77,18 +78,42 @@ def whole_number(name: str, lo: int, hi: int | None = None):
     return convert
 
 
-def protocol_option(parser: argparse.ArgumentParser, field_name: str, help_text: str) -> None:
-    """An option for a ClonusTest field, with its range and default from the field's metadata."""
+def protocol_option(
+    parser: argparse.ArgumentParser, field_name: str, help_text: str, *, joint_default: bool = False
+) -> None:
+    """An option for a ClonusTest field, with its range and default from the field's metadata (with
+    `joint_default`, default None: the --joint's own test supplies it, `joint_protocol`)."""
     f = next(f for f in fields(ClonusTest) if f.name == field_name)
     lo, hi = f.metadata["range"]
     unit = f.metadata["unit"]
     option = "--" + field_name.replace("_", "-")
+    shown = f"default: the joint's test, ankle {f.default:g}" if joint_default else f"default {f.default:g}"
     parser.add_argument(
         option,
         type=number_option(option, lo, hi, unit),
-        default=f.default,
-        help=f"{help_text} ({unit}, default {f.default:g})",
+        default=None if joint_default else f.default,
+        help=f"{help_text} ({unit}, {shown})",
     )
+
+
+def joint_option(parser: argparse.ArgumentParser) -> None:
+    """--joint: ankle, knee, wrist, jaw or a joint added with `reflexsim.joints.register` (data only)."""
+    parser.add_argument(
+        "--joint",
+        default=DEFAULT_JOINT,
+        choices=list(JOINTS),
+        help=f"joint whose presets and clinical test to use (default {DEFAULT_JOINT}; docs/extending.md adds one)",
+    )
+
+
+def joint_protocol(args: argparse.Namespace) -> ClonusTest:
+    """The --joint's clonus test with the protocol options given on the command line."""
+    import dataclasses
+
+    base = JOINTS[getattr(args, "joint", DEFAULT_JOINT)].clonus_test.protocol
+    names = ("stretch_deg", "velocity_deg_per_s", "hold_torque_nm")
+    given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    return dataclasses.replace(base, **given)
 
 
 def step_option(parser: argparse.ArgumentParser) -> None:
@@ -109,14 +134,18 @@ def model_options(
     treatment_help: str | None = TREATMENT_HELP,
     default_preset: str | None = DEFAULT_PRESET,
     triggers: bool = True,
+    joint: bool = False,
 ) -> None:
-    """--preset, and unless switched off --set PATH=VALUE, --trigger and --treatment (read by `build_model`)."""
+    """--preset (with `joint`, --joint), and unless switched off --set PATH=VALUE, --trigger and --treatment
+    (read by `build_model`)."""
     parser.add_argument(
         "--preset",
         default=default_preset,
         choices=list(PRESETS),
         help=f"model preset (default {DEFAULT_PRESET})",
     )
+    if joint:
+        joint_option(parser)
     if overrides:
         parser.add_argument(
             "--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter (repeatable)"
@@ -153,10 +182,11 @@ def build_model(
     settings: Mapping[str, Any],
     treatment_specs: Sequence[Any] = (),
     trigger_specs: Sequence[Any] = (),
+    joint: str = DEFAULT_JOINT,
 ) -> Model:
-    """The preset, then the fixed values (named in the model's name), then triggers (the patient's state),
-    then treatments, each in order."""
-    model = preset(preset_name)
+    """The preset (of `joint`), then the fixed values (named in the model's name), then triggers (the
+    patient's state), then treatments, each in order."""
+    model = preset(preset_name, joint=joint)
     values = parameter_values(settings)
     if values:
         changed = ", ".join(f"{path}={value:g}" for path, value in values.items())
@@ -172,7 +202,13 @@ def changed_paths(items: Sequence[str]) -> list[str]:
 def model_from_args(args: argparse.Namespace) -> Model:
     """The model of a command with `model_options`."""
     settings = pairs(getattr(args, "set", []), "--set", "PATH=VALUE (e.g. reflex.gain=3)")
-    return build_model(args.preset, settings, getattr(args, "treatment", []), getattr(args, "trigger", []))
+    return build_model(
+        args.preset,
+        settings,
+        getattr(args, "treatment", []),
+        getattr(args, "trigger", []),
+        joint=getattr(args, "joint", DEFAULT_JOINT),
+    )
 
 
 def figure_formats() -> tuple[str, ...]:
