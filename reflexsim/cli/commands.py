@@ -7,11 +7,14 @@ name (reflexsim.files); `reflexsim.cli.main` turns any error into one line.
 from __future__ import annotations
 
 import argparse
+import csv
 import dataclasses
+import io
 import math
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write, check_output
@@ -284,6 +287,23 @@ def cmd_stability(args: argparse.Namespace) -> int:
     return 0
 
 
+def boundary_rows(path: str, values: Sequence[float], points: Sequence[Any]) -> list[list[Any]]:
+    """The Hopf boundary as CSV rows: a header naming the parameter, then one row per value with
+    the critical gain, the frequency at the crossing, whether one was found and why not (numbers
+    in full precision; NaN as ``nan``)."""
+    rows: list[list[Any]] = [[path, "critical_gain", "frequency_hz", "found", "reason"]]
+    for value, point in zip(values, points, strict=True):
+        rows.append([float(value), float(point.gain), float(point.frequency_hz), bool(point.found), point.reason])
+    return rows
+
+
+def write_csv(path: Path, rows: Sequence[Sequence[Any]]) -> None:
+    """Write `rows` with the `csv` module (quoting as other tools expect), UTF-8, newline-terminated."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    path.write_text(text.getvalue(), encoding="utf-8", newline="")
+
+
 def _stability_boundary(model: Model, args: argparse.Namespace) -> int:
     from .. import stability
 
@@ -291,15 +311,12 @@ def _stability_boundary(model: Model, args: argparse.Namespace) -> int:
     out = None if args.out is None else check_output(args.out, "CSV file")
     figure = None if args.plot is None else checked_figure(args.plot)
     boundary = stability.hopf_boundary(model, path, values, args.hold_torque_nm)
-    lines = [f"{path},critical_gain,frequency_hz,found,reason"]
-    for value, point in zip(values, boundary.points, strict=True):
-        lines.append(f'{value:.6g},{point.gain:.6g},{point.frequency_hz:.6g},{point.found},"{point.reason}"')
+    rows = boundary_rows(path, values, boundary.points)
     if out is not None:
-        text = "\n".join(lines) + "\n"
-        atomic_write(out, lambda tmp: tmp.write_text(text))
+        atomic_write(out, lambda tmp: write_csv(tmp, rows))
         print(f"wrote {out} ({len(values)} points, {int(boundary.found.sum())} with a crossing)")
     else:
-        print("\n".join(lines))
+        csv.writer(sys.stdout, lineterminator="\n").writerows(rows)
     if figure is not None:
         from ..plotting import hopf_boundary_figure, save_figure
 

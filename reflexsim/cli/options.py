@@ -25,6 +25,7 @@ from ..joints import DEFAULT_JOINT, JOINTS
 from ..params import Model, checked_number, parse_value
 from ..presets import DEFAULT_PRESET, PRESETS, preset
 from ..protocols import ClonusTest
+from ..provenance import provenance
 from ..simulation import DEFAULT_DT_S, MAX_DT_S, MIN_DT_S
 from ..treatments import apply_all
 
@@ -234,7 +235,10 @@ def strict(obj: Any) -> Any:
 
 
 def print_json(payload: Any) -> None:
-    """Print `payload` as strict JSON (no Infinity or NaN tokens), indented."""
+    """Print `payload` as strict JSON (no Infinity or NaN tokens), indented, with "provenance"
+    (reflexsim version and command, `reflexsim.provenance`) added to an object."""
+    if isinstance(payload, Mapping):
+        payload = {**payload, "provenance": provenance()}
     print(json.dumps(strict(payload), indent=2, allow_nan=False))
 
 
