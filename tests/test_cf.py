@@ -330,6 +330,19 @@ def test_every_json_output_carries_version_and_command(argv, capsys, monkeypatch
     }
 
 
+@pytest.mark.xfail(
+    reason="reflexsim grade --json (cli/research_command.py) still prints with json.dumps, not print_json",
+    strict=False,
+)
+def test_every_command_prints_json_through_print_json():
+    """A command that prints JSON itself bypasses the provenance (and the strict-JSON rules)."""
+    from pathlib import Path
+
+    cli = Path(reflexsim.__file__).parent / "cli"
+    bypass = [f.name for f in sorted(cli.glob("*.py")) if f.name != "options.py" and "json.dumps(" in f.read_text()]
+    assert not bypass, f"print JSON with options.print_json in {bypass}"
+
+
 def test_json_provenance_from_a_real_process():
     run = subprocess.run(
         [sys.executable, "-m", "reflexsim", "treatments", "--json"], capture_output=True, text=True, check=True
