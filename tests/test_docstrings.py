@@ -45,6 +45,8 @@ CONVERTED = [
     "reflexsim.reference",
     "reflexsim.triggers",
     "reflexsim.cohort",
+    "reflexsim.errors",
+    "reflexsim.provenance",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
