@@ -47,6 +47,8 @@ CONVERTED = [
     "reflexsim.cohort",
     "reflexsim.errors",
     "reflexsim.provenance",
+    "reflexsim.files",
+    "reflexsim.resources",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
