@@ -49,6 +49,7 @@ CONVERTED = [
     "reflexsim.provenance",
     "reflexsim.files",
     "reflexsim.resources",
+    "reflexsim.params",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
