@@ -55,7 +55,7 @@ class Treatment:
     acts_on: tuple[str, ...]  # parameter paths it changes
     source: str
     keys: tuple[TreatmentKey, ...]
-    function: Callable[..., Model]
+    function: Callable[..., dict[str, float]]  # (model, **keys) -> the changed parameter values
     kind: str = "treatment"  # what messages call it: "treatment", or "trigger" (reflexsim.triggers)
 
     def key(self, name: str) -> TreatmentKey:
@@ -65,7 +65,7 @@ class Treatment:
         valid = ", ".join(k.name for k in self.keys) or "(none)"
         raise TreatmentError(f"{self.kind} {self.name!r} has no key {name!r}; valid keys: {valid}")
 
-    def __call__(self, model: Model, **values: float) -> Model:
+    def __call__(self, model: Model, **values: float | str) -> Model:
         """Apply to `model` with the given keys (others at their defaults); validated."""
         resolved = {k.name: k.default for k in self.keys}
         for name, value in values.items():
@@ -556,13 +556,13 @@ def apply(model: Model, name: str, **values: float) -> Model:
 
 def parse_spec(
     spec: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "treatment"
-) -> tuple[str, dict[str, float]]:
+) -> tuple[str, dict[str, float | str]]:
     """Parse ``NAME[:key=value,...]`` (the command-line form) into a name and its keys."""
     if not isinstance(spec, str):
         raise TreatmentError(f"a {kind} is written NAME[:key=value,...] (e.g. 'botox:weeks=3'), got {spec!r}")
     name, _, rest = spec.strip().partition(":")
     treatment = get(name.strip(), registry, kind)
-    values: dict[str, float] = {}
+    values: dict[str, float | str] = {}  # text that is not a number stays text (see below)
     for item in filter(None, (s.strip() for s in rest.split(","))):
         key, sep, text = item.partition("=")
         if not sep:
@@ -587,6 +587,7 @@ def apply_all(
     if isinstance(specs, str) or not isinstance(specs, Iterable):
         raise TreatmentError(f"{kind}s must be a list such as ['botox:weeks=3'], got {specs!r}")
     for spec in specs:
+        values: dict[str, float | str]
         if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and isinstance(spec[1], Mapping):
             name, values = spec[0], dict(spec[1])
         else:
