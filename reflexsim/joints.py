@@ -12,8 +12,9 @@ variants. Every value carries its source; ``[assumed]`` marks what the literatur
 The lesion variants follow one recipe for every joint, the ankle's (reflexsim/presets.py): tone
 0.01, post-activation depression 0.012, passive muscle force ×2, and a recruitment threshold
 19 imp/s below the static Ia rate of the reflex-free lesioned joint under its test's pressure (the
-ankle's 65 imp/s lies 19 imp/s below its 84 imp/s); gain 1.8 (mild) and 3.6 (severe). Nothing
-was tuned per joint to reach a frequency: the frequencies in docs/validation.md are predictions.
+ankle's 65 imp/s lies 19 imp/s below its 84 imp/s); gain 1.8 (mild) and 3.6 (severe). The healthy
+variant's threshold lies 91 imp/s above that rate (the ankle's 175 imp/s), gain 1. Nothing was
+tuned per joint to reach a frequency: the frequencies in docs/validation.md are predictions.
 
 Add a joint: build a `JointSpec` and `register` it (docs/extending.md).
 """
@@ -37,8 +38,8 @@ LESION_COMMON: Mapping[str, float] = MappingProxyType(
     {"reflex.tone": 0.01, "reflex.depression_per_impulse": 0.012, "muscle.passive_scale": 2.0}
 )
 LESION_GAINS: Mapping[str, float] = MappingProxyType({"healthy": 1.0, "mild": 1.8, "severe": 3.6})
-HEALTHY_THRESHOLD_IPS = 175.0
 THRESHOLD_MARGIN_IPS = 19.0  # lesion threshold below the static Ia rate of the held, reflex-free joint
+HEALTHY_MARGIN_IPS = 91.0  # healthy threshold above that rate (the ankle: 175 = 84 + 91)
 VARIANTS = ("healthy", "mild", "severe")
 
 
@@ -94,7 +95,8 @@ class JointSpec:
         ``{path: (value, source)}`` over `Model()`'s defaults; ``[assumed]`` in a source marks an
         assumption.
     lesion_thresholds_ips : Mapping[str, float]
-        ``reflex.threshold_ips`` of the mild and severe variants (the shared recipe, module docs).
+        ``reflex.threshold_ips`` of the ``"healthy"``, ``"mild"`` and ``"severe"`` variants (the
+        shared recipe, module docs; `threshold_recipe` computes them).
     tests : tuple of ClinicalTest
         The joint's clinical tests; the first is the one ``reflexsim clonus-test --joint`` runs.
     segments : Mapping[str, Mapping[str, tuple[float, str]]]
@@ -138,6 +140,9 @@ class JointSpec:
     literature: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        missing_variants = [v for v in VARIANTS if v not in self.lesion_thresholds_ips]
+        if missing_variants:
+            raise ParameterError(f"joint {self.name!r}: lesion_thresholds_ips lacks {missing_variants}")
         Model().with_values({p: v for p, (v, _) in self.values.items()})  # every path and range checked here
         for seg in self.segments.values():
             Model().with_values({p: v for p, (v, _) in seg.items()})
@@ -220,7 +225,7 @@ class JointSpec:
         if variant not in VARIANTS:
             raise ParameterError(f"unknown variant {variant!r}; valid variants: {', '.join(VARIANTS)}")
         if variant == "healthy":
-            return {"reflex.gain": 1.0, "reflex.threshold_ips": HEALTHY_THRESHOLD_IPS}
+            return {"reflex.gain": 1.0, "reflex.threshold_ips": self.lesion_thresholds_ips["healthy"]}
         return {
             **LESION_COMMON,
             "reflex.gain": LESION_GAINS[variant],
@@ -381,6 +386,38 @@ def model_name(joint_name: str, variant: str) -> str:
     return variant if joint_name == "ankle" else f"{joint_name}_{variant}"
 
 
+def threshold_recipe(values: Mapping[str, float], hold_torque_nm: float) -> dict[str, float]:
+    """The variants' recruitment thresholds for a joint's values, by the shared recipe (module docs).
+
+    The static Ia rate of the lesioned joint with its reflex silenced, held under the test's
+    pressure, minus 19 imp/s (mild, severe) and plus 91 imp/s (healthy), rounded to 0.1 imp/s.
+
+    Parameters
+    ----------
+    values : Mapping[str, float]
+        The joint's ``{path: value}`` over the model defaults.
+    hold_torque_nm : float
+        The pressure of the joint's clonus test, N·m.
+
+    Returns
+    -------
+    dict
+        ``{"healthy": ..., "mild": ..., "severe": ...}`` in imp/s.
+
+    Examples
+    --------
+    >>> from reflexsim.joints import threshold_recipe
+    >>> threshold_recipe({}, 30.0)  # the ankle's presets: 175 and 65 imp/s
+    {'healthy': 175.1, 'mild': 65.1, 'severe': 65.1}
+    """
+    from .stability import operating_point
+
+    silent = Model().with_values({**values, **LESION_COMMON, "reflex.threshold_ips": 400.0})
+    rate = operating_point(silent, hold_torque_nm).ia_rate_ips
+    low = round(rate - THRESHOLD_MARGIN_IPS, 1)
+    return {"healthy": round(rate + HEALTHY_MARGIN_IPS, 1), "mild": low, "severe": low}
+
+
 DEG = math.pi / 180.0
 _RAJ = "Rajagopal et al. 2016 model file (opensim-models), physiology-joints.md §1c–d"
 _RE_KNEE = (
@@ -402,7 +439,7 @@ ANKLE = JointSpec(
     angle="dorsiflexion",
     summary="ankle, triceps surae: the model's defaults and presets (healthy, mild, severe)",
     values={},
-    lesion_thresholds_ips={"mild": 65.0, "severe": 65.0},
+    lesion_thresholds_ips={"healthy": 175.0, "mild": 65.0, "severe": 65.0},
     tests=(
         ClinicalTest(
             "ankle clonus test",
@@ -457,7 +494,7 @@ KNEE = JointSpec(
             "[D] patellar T-reflex 16.4–17.4 ms (Kim 1997, Chon 1996) × soleus stretch/tendon latency ratio 42/30.5",
         ),
     },
-    lesion_thresholds_ips={"mild": 25.6, "severe": 25.6},
+    lesion_thresholds_ips={"healthy": 135.6, "mild": 25.6, "severe": 25.6},
     tests=(
         ClinicalTest(
             "patellar clonus test",
@@ -522,7 +559,7 @@ WRIST = JointSpec(
             "FCR short-latency component ~20 ms peak, M1 window 25–50 ms (Cody & Plant 1989 [M])",
         ),
     },
-    lesion_thresholds_ips={"mild": 103.6, "severe": 103.6},
+    lesion_thresholds_ips={"healthy": 213.6, "mild": 103.6, "severe": 103.6},
     tests=(
         ClinicalTest(
             "wrist clonus test",
@@ -580,7 +617,7 @@ JAW = JointSpec(
             "masseter jaw-jerk onset 5.8–6.1 ms (Kossioni & Karkazis 1994), upper normal 7.9–8.3 ms (Fitzek 2001)",
         ),
     },
-    lesion_thresholds_ips={"mild": 74.3, "severe": 74.3},
+    lesion_thresholds_ips={"healthy": 184.3, "mild": 74.3, "severe": 74.3},
     tests=(
         ClinicalTest(
             "jaw jerk / jaw clonus test",
@@ -668,7 +705,7 @@ def register(spec: JointSpec) -> JointSpec:
     >>> elbow = JointSpec(
     ...     name="elbow", muscle="biceps", segment="forearm", angle="elbow extension", summary="elbow",
     ...     values={"foot.inertia_kg_m2": (0.06, "assumed")},
-    ...     lesion_thresholds_ips={"mild": 60.0, "severe": 60.0},
+    ...     lesion_thresholds_ips={"healthy": 175.0, "mild": 60.0, "severe": 60.0},
     ...     tests=(ClinicalTest("elbow clonus test", ClonusTest(hold_torque_nm=5.0)),),
     ... )
     >>> register(elbow).model("severe").name

@@ -16,6 +16,7 @@ EXPERIMENTS = [
     "botox_timecourse",
     "clonus_test",
     "convergence",
+    "joints",
     "reflex_loop",
     "sensitivity",
     "stability_map",

@@ -18,11 +18,11 @@ from reflexsim.cli import main
 from reflexsim.errors import ParameterError
 from reflexsim.joints import (
     JOINTS,
-    THRESHOLD_MARGIN_IPS,
     ClinicalTest,
     JointSpec,
     joint,
     register,
+    threshold_recipe,
     unregister,
 )
 
@@ -68,12 +68,13 @@ def test_ankle_joint_is_todays_model() -> None:
 
 
 @pytest.mark.parametrize("name", list(JOINTS))
-def test_lesion_threshold_follows_the_shared_recipe(name: str) -> None:
-    """19 imp/s below the static Ia rate of the reflex-free lesioned joint under its test's pressure."""
+def test_thresholds_follow_the_shared_recipe(name: str) -> None:
+    """19 imp/s below (lesions) and 91 above (healthy) the static Ia rate of the reflex-free lesioned
+    joint under its test's pressure, as the ankle's presets (65 and 175 imp/s)."""
     spec = joint(name)
-    silent = spec.model("severe").with_values({"reflex.threshold_ips": 400.0})
-    op = stability.operating_point(silent, spec.clonus_test.protocol.hold_torque_nm)
-    assert spec.lesion_thresholds_ips["severe"] == pytest.approx(op.ia_rate_ips - THRESHOLD_MARGIN_IPS, abs=0.8)
+    values = {path: value for path, (value, _) in spec.values.items()}
+    expected = threshold_recipe(values, spec.clonus_test.protocol.hold_torque_nm)
+    assert dict(spec.lesion_thresholds_ips) == pytest.approx(expected, abs=0.15)
 
 
 @pytest.mark.parametrize("name", NEW_JOINTS)
@@ -118,7 +119,7 @@ ELBOW = JointSpec(
         "muscle.moment_arm_m": (0.035, "[assumed]"),
         "reflex.delay_s": (0.03, "[assumed]"),
     },
-    lesion_thresholds_ips={"mild": 65.0, "severe": 65.0},
+    lesion_thresholds_ips={"healthy": 175.0, "mild": 65.0, "severe": 65.0},
     tests=(ClinicalTest("elbow clonus test", rs.ClonusTest(hold_torque_nm=8.0), duration_s=3.0),),
     drawing={
         "parent": (-0.3, 0.0),
