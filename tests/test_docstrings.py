@@ -50,6 +50,7 @@ CONVERTED = [
     "reflexsim.files",
     "reflexsim.resources",
     "reflexsim.params",
+    "reflexsim.simulation",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
