@@ -80,7 +80,44 @@ def _json_value(v: Any) -> Any:
 
 @dataclass(frozen=True)
 class ClonusMetrics:
-    """The clinical read-out of one clonus test (see module docs for the definitions)."""
+    """The clinical read-out of one clonus test (see the module docs for the definitions).
+
+    What `clonus_metrics` returns; a sweep's metric variables hold the same numbers.
+
+    Attributes
+    ----------
+    beats : int
+        Number of clonic beats after the hold starts.
+    frequency_hz : float
+        Beat rate over the last (up to) 10 beat intervals, Hz (NaN with fewer than 3 beats).
+    duration_s : float
+        Time from the start of the hold to the last beat, s (0 with fewer than 3 beats).
+    ongoing : bool
+        The last beat lies within two periods of the end of the run: `duration_s` is a lower bound.
+    over_10_s : bool
+        The clonus lasted longer than 10 s (SCATS 3, Tardieu 4).
+    decay_per_s : float
+        Exponential decay rate of the peak-to-peak amplitude, 1/s (> 0 dying out, < 0 growing).
+    max_peak_to_peak_deg : float
+        The largest beat's peak-to-peak angle, deg.
+    last_peak_to_peak_deg : float
+        The last beat's peak-to-peak angle, deg.
+    peak_reflex_torque_nm : float
+        Peak reflex torque during the stretch and the 0.3 s after it, N·m (NaN for a trace
+        without a reflex torque column).
+    scats : int
+        SCATS clonus score, 0–3 (Benz et al. 2005).
+    tardieu : int or None
+        Modified Tardieu grade, 0–4; None for a recorded trace without reflex torque and fewer
+        than 3 beats (0–2 cannot be told apart).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> metrics = rs.clonus_metrics(rs.simulate(rs.preset("severe"), duration_s=3.0))
+    >>> metrics.beats, round(metrics.frequency_hz, 1), metrics.ongoing, metrics.scats, metrics.tardieu
+    (14, 5.5, True, 1, 3)
+    """
 
     beats: int
     frequency_hz: float
@@ -96,6 +133,7 @@ class ClonusMetrics:
 
     @property
     def period_ms(self) -> float:
+        """Beat period, ms (NaN without a frequency)."""
         return 1000.0 / self.frequency_hz if self.frequency_hz > 0 else math.nan
 
     @property
@@ -111,8 +149,23 @@ class ClonusMetrics:
         return self.over_10_s and self.ongoing
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (NaN becomes None). For 0.2 only it also carries the deprecated
-        keys ``peak_to_peak_deg`` and ``sustained`` with their old meanings."""
+        """JSON-ready dictionary (NaN becomes None).
+
+        For 0.2 only it also carries the deprecated keys ``peak_to_peak_deg`` and ``sustained``
+        with their old meanings.
+
+        Returns
+        -------
+        dict
+            Field name -> value, plus the deprecated keys.
+
+        Examples
+        --------
+        >>> import reflexsim as rs
+        >>> d = rs.clonus_metrics(rs.simulate(rs.preset("healthy"), duration_s=1.0)).as_dict()
+        >>> d["beats"], d["frequency_hz"], d["scats"]
+        (1, None, 0)
+        """
         d = {k: _json_value(v) for k, v in asdict(self).items()}
         d["peak_to_peak_deg"] = d["max_peak_to_peak_deg"]
         d["sustained"] = self.over_10_s and self.ongoing
@@ -128,7 +181,32 @@ def _warn_deprecated(name: str) -> None:
 
 
 def metrics_from_vector(m: np.ndarray) -> ClonusMetrics:
-    """Build `ClonusMetrics` from the kernel's metric vector (kernel.M_*)."""
+    """Build `ClonusMetrics` from the kernel's metric vector (indices ``kernel.M_*``).
+
+    The compiled detector (``kernel.detect_events``) and the sweep kernels write this vector.
+
+    Parameters
+    ----------
+    m : numpy.ndarray
+        The metric vector, peak-to-peak amplitudes in rad.
+
+    Returns
+    -------
+    ClonusMetrics
+        The same numbers, amplitudes in degrees.
+
+    Examples
+    --------
+    >>> import math
+    >>> import numpy as np
+    >>> from reflexsim import kernel
+    >>> from reflexsim.metrics import metrics_from_vector
+    >>> m = np.zeros(kernel.N_METRICS)
+    >>> m[kernel.M_BEATS], m[kernel.M_FREQUENCY_HZ], m[kernel.M_P2P_MAX_RAD] = 5, 5.5, math.radians(4.0)
+    >>> metrics = metrics_from_vector(m)
+    >>> metrics.beats, metrics.frequency_hz, round(metrics.max_peak_to_peak_deg, 6)
+    (5, 5.5, 4.0)
+    """
     return ClonusMetrics(
         beats=int(m[kernel.M_BEATS]),
         frequency_hz=float(m[kernel.M_FREQUENCY_HZ]),
@@ -190,8 +268,44 @@ def clonus_metrics(
     catch_torque_nm: float = DEFAULT_CATCH_TORQUE_NM,
     slight_torque_nm: float = DEFAULT_SLIGHT_TORQUE_NM,
 ) -> ClonusMetrics:
-    """Beats, frequency, duration, decay and clinical grades of a clonus test: a simulated `Result`,
-    a recorded `Trace`, or anything `traces.as_trace` reads (a DataFrame, a Dataset, a file path)."""
+    """Beats, frequency, duration, decay and clinical grades of a clonus test.
+
+    The definitions are in the module docs; the same compiled detector grades sweeps and recorded
+    traces.
+
+    Parameters
+    ----------
+    source : Result, Trace, DataFrame, Dataset or path
+        A simulated `Result`, a recorded `Trace`, or anything `reflexsim.traces.as_trace` reads.
+    beat_threshold_deg : float, default 1.0
+        Smallest peak-to-peak rise that counts as a beat, deg (> 0).
+    catch_torque_nm : float, default 5.0
+        Peak reflex torque that makes a clear catch (Tardieu 2), N·m.
+    slight_torque_nm : float, default 1.0
+        Peak reflex torque that makes slight resistance (Tardieu 1), N·m.
+
+    Returns
+    -------
+    ClonusMetrics
+        The metrics and grades.
+
+    Raises
+    ------
+    ValueError
+        If `beat_threshold_deg` is not a positive number.
+    TraceError
+        If `source` cannot be read as a trace.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> result = rs.simulate(rs.preset("severe"), rs.ClonusTest(), duration_s=3.0)
+    >>> metrics = rs.clonus_metrics(result)
+    >>> metrics.beats, round(metrics.frequency_hz, 2), metrics.duration_s
+    (14, 5.53, 2.6795)
+    >>> rs.clonus_metrics(result, beat_threshold_deg=2.0).beats  # beats shrink as the clonus fades
+    13
+    """
     return _detect(as_trace(source), beat_threshold_deg, catch_torque_nm, slight_torque_nm)[0]
 
 
@@ -202,6 +316,40 @@ class BeatsTable:
     `metrics` are the clonus metrics of the same detector run, `signal` what the beats were
     found on ("ankle angle", or "EMG envelope" for an EMG-only recording), `burst_threshold` the
     envelope rise that makes a reflex burst (envelope units; NaN without an envelope).
+    ``len(table)`` is the number of beats.
+
+    Attributes
+    ----------
+    time_s : numpy.ndarray
+        Time of the beat (maximum dorsiflexion), s.
+    interval_s : numpy.ndarray
+        Time since the previous beat, s (NaN for the first).
+    peak_to_peak_deg : numpy.ndarray
+        Rise from the preceding minimum to the beat, deg.
+    trough_time_s : numpy.ndarray
+        Time of the minimum before the beat, s.
+    dorsiflexion_s : numpy.ndarray
+        Dorsiflexion half-cycle, trough to beat, s.
+    plantarflexion_s : numpy.ndarray
+        Plantarflexion half-cycle, beat to the next trough, s (NaN if none).
+    burst_onset_s : numpy.ndarray
+        Onset of the reflex burst in the beat's cycle, s (NaN: none, or no EMG).
+    metrics : ClonusMetrics
+        The metrics of the same detector run.
+    signal : str, default "ankle angle"
+        What the beats were found on.
+    burst_threshold : float, default nan
+        Envelope rise that makes a reflex burst, envelope units.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.metrics import beats_table
+    >>> table = beats_table(rs.simulate(rs.preset("severe"), duration_s=3.0))
+    >>> len(table), table.metrics.beats, table.signal
+    (14, 14, 'ankle angle')
+    >>> table.time_s[:3], table.interval_s[:3]
+    (array([0.3045, 0.75  , 0.926 ]), array([   nan, 0.4455, 0.176 ]))
     """
 
     COLUMNS: ClassVar[tuple[tuple[str, str, str], ...]] = (
@@ -230,14 +378,43 @@ class BeatsTable:
 
     @property
     def beats_with_burst(self) -> int:
+        """Number of beats whose cycle holds a reflex burst."""
         return int(np.isfinite(self.burst_onset_s).sum())
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The columns by name, in table order."""
+        """The columns by name, in table order.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Column name -> array (`COLUMNS` gives each one's unit and meaning).
+
+        Examples
+        --------
+        >>> import reflexsim as rs
+        >>> from reflexsim.metrics import beats_table
+        >>> list(beats_table(rs.simulate(rs.preset("severe"), duration_s=3.0)).arrays())[:3]
+        ['time_s', 'interval_s', 'peak_to_peak_deg']
+        """
         return {name: getattr(self, name) for name, _, _ in self.COLUMNS}
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame, one row per beat (needs pandas: ``pip install 'reflexsim[sweep]'``)."""
+        """A pandas DataFrame, one row per beat (needs pandas: ``pip install 'reflexsim[sweep]'``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns, indexed by beat number from 1; `signal` and `burst_threshold` in
+            ``.attrs``.
+
+        Examples
+        --------
+        >>> import reflexsim as rs
+        >>> from reflexsim.metrics import beats_table
+        >>> frame = beats_table(rs.simulate(rs.preset("severe"), duration_s=3.0)).to_dataframe()
+        >>> frame.index.name, len(frame), frame.attrs["signal"]
+        ('beat', 14, 'ankle angle')
+        """
         from .traces import _require
 
         pd = _require("pandas", "sweep")
@@ -246,7 +423,21 @@ class BeatsTable:
         return frame
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: units, the signal, the burst threshold and the columns as lists (NaN -> None)."""
+        """JSON-ready: units, the signal, the burst threshold and the columns as lists (NaN -> None).
+
+        Returns
+        -------
+        dict
+            Keys ``signal``, ``burst_threshold``, ``beats_with_burst``, ``units`` and ``columns``.
+
+        Examples
+        --------
+        >>> import reflexsim as rs
+        >>> from reflexsim.metrics import beats_table
+        >>> d = beats_table(rs.simulate(rs.preset("severe"), duration_s=3.0)).as_dict()
+        >>> d["units"]["interval_s"], d["columns"]["interval_s"][:2]
+        ('s', [None, 0.4455])
+        """
         return {
             "signal": self.signal,
             "burst_threshold": _json_value(self.burst_threshold),
@@ -263,8 +454,40 @@ def beats_table(
     catch_torque_nm: float = DEFAULT_CATCH_TORQUE_NM,
     slight_torque_nm: float = DEFAULT_SLIGHT_TORQUE_NM,
 ) -> BeatsTable:
-    """The per-beat table of a clonus test (see module docs), with the metrics of the same run of
-    the detector; `source` as for `clonus_metrics`."""
+    """The per-beat table of a clonus test (see the module docs), with the metrics of the same detector run.
+
+    Parameters
+    ----------
+    source : Result, Trace, DataFrame, Dataset or path
+        As for `clonus_metrics`.
+    beat_threshold_deg : float, default 1.0
+        Smallest peak-to-peak rise that counts as a beat, deg (> 0).
+    catch_torque_nm : float, default 5.0
+        Peak reflex torque that makes a clear catch (Tardieu 2), N·m.
+    slight_torque_nm : float, default 1.0
+        Peak reflex torque that makes slight resistance (Tardieu 1), N·m.
+
+    Returns
+    -------
+    BeatsTable
+        One row per beat; its `metrics` equal ``clonus_metrics(source, ...)``.
+
+    Raises
+    ------
+    ValueError
+        If `beat_threshold_deg` is not a positive number.
+    TraceError
+        If `source` cannot be read as a trace.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.metrics import beats_table
+    >>> result = rs.simulate(rs.preset("severe"), duration_s=3.0)
+    >>> table = beats_table(result)
+    >>> len(table) == rs.clonus_metrics(result).beats, table.beats_with_burst
+    (True, 14)
+    """
     trace = as_trace(source)
     metrics, kinds, times, values = _detect(trace, beat_threshold_deg, catch_torque_nm, slight_torque_nm)
     beat_t, beat_v, trough_t, trough_v, next_trough = [], [], [], [], []
@@ -321,7 +544,23 @@ def _burst_onsets(trace: Trace, start: np.ndarray, end: np.ndarray, threshold: f
 
 @dataclass(frozen=True)
 class StretchResponse:
-    """Torques a stretch evokes, as a laboratory would measure them (N·m, resisting > 0)."""
+    """Torques a stretch evokes, as a laboratory would measure them (N·m, resisting > 0).
+
+    Attributes
+    ----------
+    total_nm : float
+        Peak of the ankle's total resistance (muscle + passive tissues) above rest, N·m.
+    reflex_nm : float
+        Peak active (reflex) muscle torque above rest, N·m.
+    passive_change_nm : float
+        Change of the passive resistance between rest and the end of the run, N·m.
+
+    Examples
+    --------
+    >>> from reflexsim.metrics import StretchResponse
+    >>> StretchResponse(total_nm=23.5, reflex_nm=10.4, passive_change_nm=-5.3).reflex_nm
+    10.4
+    """
 
     total_nm: float  # peak of the ankle's total resistance (muscle + passive tissues) above rest
     reflex_nm: float  # peak active (reflex) muscle torque above rest
@@ -329,7 +568,26 @@ class StretchResponse:
 
 
 def stretch_response(result: Result) -> StretchResponse:
-    """Peak stretch-evoked torques from the stretch onset to 0.3 s after it ends."""
+    """Peak stretch-evoked torques from the stretch onset to 0.3 s after it ends.
+
+    Parameters
+    ----------
+    result : Result
+        A simulated run whose protocol has a stretch (e.g. `ClonusTest`).
+
+    Returns
+    -------
+    StretchResponse
+        Total, reflex and passive torques, N·m.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.metrics import stretch_response
+    >>> response = stretch_response(rs.simulate(rs.preset("healthy"), duration_s=0.6))
+    >>> round(response.reflex_nm, 2), response.total_nm > response.reflex_nm
+    (2.52, True)
+    """
     ev = result.events
     window = (result.time_s >= ev.stretch_start_s) & (result.time_s <= ev.catch_end_s)
     resistance = -(result.muscle_torque_nm + result.joint_torque_nm)

@@ -51,6 +51,7 @@ CONVERTED = [
     "reflexsim.resources",
     "reflexsim.params",
     "reflexsim.simulation",
+    "reflexsim.metrics",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
