@@ -1260,6 +1260,172 @@ def hopf_agrees_with_simulation(delays=(0.03, 0.04, 0.05)) -> tuple[TargetResult
     )
 
 
+@dataclass(frozen=True)
+class JointRow:
+    """One joint in its own clinical test, against what the literature reports (docs/validation.md).
+
+    Attributes
+    ----------
+    joint : str
+        The joint (`reflexsim.joints`).
+    test : str
+        Its clinical test.
+    delay_ms : float
+        ``reflex.delay_s`` of the joint, ms.
+    latency_ms : float
+        Reflex latency in the severe variant: the first time after the stretch starts that the
+        excitation exceeds its initial value by 0.01, ms (the ankle's rule in
+        `healthy_reflex_without_clonus`; the lesion's pool is tonically active, so it is the loop
+        delay plus the first Ia rise).
+    healthy_latency_ms : float
+        The same in the healthy variant (NaN: no reflex burst).
+    critical_gain : float
+        Linear critical ``reflex.gain`` of the severe variant under its test's pressure.
+    onset_hz : float
+        Frequency at that Hopf crossing (the linear onset frequency), Hz.
+    severe_hz : float
+        Clonus frequency of the severe variant in its test, Hz.
+    severe_sustained : bool
+        The severe variant beats for > 10 s and is still beating.
+    healthy_beats : int
+        Beats of the healthy variant.
+    literature_hz : tuple of float
+        (low, high) clonus frequency the literature supports for the joint, Hz.
+    literature : str
+        What the literature says (latency; frequency).
+
+    Examples
+    --------
+    `joint_comparison` makes them (a 12 s run per variant and a root search per joint: skipped here).
+
+    >>> from reflexsim.validation import joint_comparison
+    >>> rows = joint_comparison(["jaw"])  # doctest: +SKIP
+    >>> round(rows[0].severe_hz, 1), rows[0].in_band  # doctest: +SKIP
+    (13.6, False)
+    """
+
+    joint: str
+    test: str
+    delay_ms: float
+    latency_ms: float
+    healthy_latency_ms: float
+    critical_gain: float
+    onset_hz: float
+    severe_hz: float
+    severe_sustained: bool
+    healthy_beats: int
+    literature_hz: tuple[float, float]
+    literature: str
+
+    @property
+    def in_band(self) -> bool:
+        """Whether the severe clonus frequency lies in `literature_hz`.
+
+        Returns
+        -------
+        bool
+            True inside the band.
+        """
+        return self.literature_hz[0] <= self.severe_hz <= self.literature_hz[1]
+
+
+def _onset_ms(result) -> float:
+    start = result.events.stretch_start_s
+    burst = (result.excitation > result.excitation[0] + 0.01) & (result.time_s >= start)
+    return 1000 * float(result.time_s[np.argmax(burst)] - start) if burst.any() else math.nan
+
+
+def joint_comparison(names: Sequence[str] | None = None, *, duration_s: float = 12.0) -> list[JointRow]:
+    """Every joint's severe and healthy variants in the joint's own clinical test, with latency,
+    linear onset and clonus frequency, against the literature (docs/validation.md, per-joint table).
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Joints to run (default: every registered joint).
+    duration_s : float, default 12.0
+        Simulated time of each clonus test, s.
+
+    Returns
+    -------
+    list of JointRow
+        One row per joint.
+
+    Examples
+    --------
+    Not run as a doctest: a 12 s clonus test per variant and a critical-gain search per joint.
+
+    >>> from reflexsim.validation import joint_comparison, joint_table
+    >>> print(joint_table(joint_comparison()))  # doctest: +SKIP
+    | joint | test | loop delay | ...
+    """
+    from .joints import JOINTS
+
+    rows = []
+    for name in JOINTS if names is None else names:
+        spec = JOINTS[name]
+        test = spec.clonus_test
+        severe = simulate(spec.model("severe"), test.protocol, duration_s=duration_s)
+        healthy = simulate(spec.model("healthy"), test.protocol, duration_s=duration_s)
+        ms, mh = clonus_metrics(severe), clonus_metrics(healthy)
+        crit = stability.critical_gain(spec.model("severe"), test.protocol.hold_torque_nm)
+        lit = spec.literature
+        rows.append(
+            JointRow(
+                joint=name,
+                test=test.name,
+                delay_ms=1000 * spec.model().reflex.delay_s,
+                latency_ms=_onset_ms(severe),
+                healthy_latency_ms=_onset_ms(healthy),
+                critical_gain=crit.gain,
+                onset_hz=crit.frequency_hz,
+                severe_hz=ms.frequency_hz,
+                severe_sustained=bool(ms.over_10_s and ms.ongoing),
+                healthy_beats=mh.beats,
+                literature_hz=(float(lit.get("lo_hz", "nan")), float(lit.get("hi_hz", "nan"))),
+                literature=f"{lit.get('latency', '')}; {lit.get('clonus_hz', '')}",
+            )
+        )
+    return rows
+
+
+def joint_table(rows: Sequence[JointRow]) -> str:
+    """The per-joint rows as a Markdown table (docs/validation.md).
+
+    Parameters
+    ----------
+    rows : sequence of JointRow
+        From `joint_comparison`.
+
+    Returns
+    -------
+    str
+        The table.
+
+    Examples
+    --------
+    >>> from reflexsim.validation import JointRow, joint_table
+    >>> row = JointRow("jaw", "jaw jerk", 8.0, 8.2, 29.0, 0.79, 14.67, 13.64, True, 1, (6.0, 11.0), "10 Hz")
+    >>> joint_table([row]).splitlines()[2].split(" | ")[-1]
+    'outside (6–11 Hz) |'
+    """
+    lines = [
+        "| joint | test | loop delay | latency severe / healthy | critical gain (severe test) | linear onset "
+        "| severe clonus | healthy | literature | frequency vs literature |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        healthy = "no burst" if math.isnan(r.healthy_latency_ms) else f"{r.healthy_latency_ms:.1f} ms"
+        sustained = "sustained" if r.severe_sustained else "not sustained"
+        band = f"{r.literature_hz[0]:g}–{r.literature_hz[1]:g} Hz"
+        lines.append(
+            f"| {r.joint} | {r.test} | {r.delay_ms:g} ms | {r.latency_ms:.1f} ms / {healthy} | {r.critical_gain:.2f} "
+            f"| {r.onset_hz:.2f} Hz | {r.severe_hz:.2f} Hz, {sustained} | {r.healthy_beats} beats | {r.literature} "
+            f"| {'inside' if r.in_band else 'outside'} ({band}) |"
+        )
+    return "\n".join(lines)
+
+
 TARGETS: tuple[Callable[[], TargetResult], ...] = (
     severe_clonus_frequency,
     mild_fatigable_clonus,
@@ -1281,7 +1447,10 @@ __all__ = [f.__name__ for f in TARGETS] + [
     "Ladder",
     "OnsetComparison",
     "TargetResult",
+    "JointRow",
     "compare_onset",
+    "joint_comparison",
+    "joint_table",
     "duration_curve",
     "hopf_agrees_with_simulation",
     "ladder",

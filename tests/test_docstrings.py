@@ -35,6 +35,7 @@ import pytest
 
 CONVERTED = [
     "reflexsim.presets",
+    "reflexsim.joints",
     "reflexsim.protocols",
     "reflexsim.stability",
     "reflexsim.clinical",
