@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 from scipy import linalg, optimize
@@ -401,11 +402,14 @@ def _differences(
     def rate(theta: float, omega: float) -> float:
         return kernel.spindle(c, 0, theta, omega, False)[0]
 
+    def along(e: np.ndarray) -> Callable[[float], np.ndarray]:
+        return lambda t: f(x0 + t * e, u0)
+
     a0 = np.empty((N_STATES, N_STATES))
     for k in range(N_STATES):
         e = np.zeros(N_STATES)
         e[k] = 1.0
-        a0[:, k] = _central(lambda t, e=e: f(x0 + t * e, u0), 0.0, rel * scales[k])
+        a0[:, k] = _central(along(e), 0.0, rel * scales[k])
     b = _central(lambda u: f(x0, u), u0, rel)  # u in [0, 1] enters linearly
     theta0, eff0 = x0[_TH], x0[_EFF]
     rate0 = rate(theta0, 0.0)
@@ -1059,6 +1063,15 @@ def _check_gain_range(gain_range: Sequence[float], scan_points: int) -> tuple[fl
     return lo, hi
 
 
+class _CriticalGainContext(TypedDict):
+    """The fields of a `CriticalGain` that do not depend on whether a crossing was found."""
+
+    model_gain: float
+    hold_torque_nm: float
+    gain_range: tuple[float, float]
+    restabilising_gain: float
+
+
 def critical_gain(
     model: Model,
     hold_torque_nm: float = DEFAULT_HOLD_TORQUE_NM,
@@ -1122,7 +1135,9 @@ def critical_gain(
 
     gains = np.linspace(lo, hi, scan_points)
     alpha = np.array([growth(g) for g in gains])
-    common = dict(model_gain=model.reflex.gain, hold_torque_nm=tau, gain_range=(lo, hi), restabilising_gain=math.nan)
+    common = _CriticalGainContext(
+        model_gain=model.reflex.gain, hold_torque_nm=tau, gain_range=(lo, hi), restabilising_gain=math.nan
+    )
     if alpha[0] >= 0:
         return CriticalGain(
             gain=math.nan,
