@@ -31,12 +31,42 @@ DEG = math.pi / 180.0
 
 
 class TreatmentError(ParameterError):
-    """A treatment name, key or value is invalid."""
+    """A treatment name, key or value is invalid (a `ParameterError`).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim import treatments
+    >>> treatments.apply(rs.preset("severe"), "tizanidine", dose_mg=100)
+    Traceback (most recent call last):
+    ...
+    reflexsim.treatments.TreatmentError: tizanidine:dose_mg = 100 is outside its valid range [0, 36] mg
+    """
 
 
 @dataclass(frozen=True)
 class TreatmentKey:
-    """One adjustable quantity of a treatment (its unit is the user's: mg, weeks, N·m/deg ...)."""
+    """One adjustable quantity of a treatment (its unit is the user's: mg, weeks, N·m/deg ...).
+
+    Attributes
+    ----------
+    name : str
+        The key's name, as written in ``NAME:key=value``.
+    unit : str
+        Its unit (``"1"`` = dimensionless).
+    default : float
+        The value used when the key is not given.
+    lo, hi : float
+        Inclusive valid range (`hi` may be infinite).
+    doc : str
+        What the key means.
+
+    Examples
+    --------
+    >>> from reflexsim import treatments
+    >>> treatments.get("botox").key("weeks")
+    TreatmentKey(name='weeks', unit='weeks', default=3.0, lo=0.0, hi=104.0, doc='time since the first injection')
+    """
 
     name: str
     unit: str
@@ -48,7 +78,40 @@ class TreatmentKey:
 
 @dataclass(frozen=True)
 class Treatment:
-    """A named treatment: what it does, its keys, its sources, and the function that applies it."""
+    """A named treatment: what it does, its keys, its sources, and the function that applies it.
+
+    Call it with a model and keys to get the treated model: ``treatment(model, weeks=3)``; keys not
+    given take their defaults, each value is checked against its key's range, and the new model's
+    name records what was applied.
+
+    Attributes
+    ----------
+    name : str
+        The name used on the command line and in `TREATMENTS`.
+    summary : str
+        What it does, one line.
+    acts_on : tuple of str
+        The parameter paths it changes.
+    source : str
+        Where its dose-response or time course comes from.
+    keys : tuple of TreatmentKey
+        Its adjustable quantities.
+    function : callable
+        ``function(model, **keys)`` -> the changed parameter values, ``{path: value}``.
+    kind : str, default "treatment"
+        What messages call it: ``"treatment"``, or ``"trigger"`` (`reflexsim.triggers`).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim import treatments
+    >>> botox = treatments.get("botox")
+    >>> botox.acts_on, [key.name for key in botox.keys][:2]
+    (('muscle.max_force_n', 'spindle.fusimotor_scale'), ['weeks', 'every_weeks'])
+    >>> treated = botox(rs.preset("severe"), weeks=3)
+    >>> treated.name, round(treated.muscle.max_force_n), treated.spindle.fusimotor_scale
+    ('severe + botox:weeks=3', 4053, 0.4)
+    """
 
     name: str
     summary: str
@@ -59,6 +122,23 @@ class Treatment:
     kind: str = "treatment"  # what messages call it: "treatment", or "trigger" (reflexsim.triggers)
 
     def key(self, name: str) -> TreatmentKey:
+        """The key called `name`.
+
+        Parameters
+        ----------
+        name : str
+            The key's name.
+
+        Returns
+        -------
+        TreatmentKey
+            Its unit, default, range and meaning.
+
+        Raises
+        ------
+        TreatmentError
+            If the treatment has no such key; the message lists the valid keys.
+        """
         for k in self.keys:
             if k.name == name:
                 return k
@@ -80,6 +160,13 @@ class Treatment:
         return model.with_values(changes, name=f"{model.name} + {label}")
 
     def describe(self) -> dict:
+        """The treatment as a JSON-ready dict (``reflexsim treatments --json``; infinities as text).
+
+        Returns
+        -------
+        dict
+            ``name``, ``summary``, ``acts_on``, ``source`` and ``keys`` (each a dict of its fields).
+        """
         return {
             "name": self.name,
             "summary": self.summary,
@@ -104,14 +191,56 @@ class Treatment:
 
 
 def hill(x: float, half: float, steepness: float) -> float:
-    """Fraction of the maximal effect at dose/level x (Hill equation; 0.5 at `half`)."""
+    """Fraction of the maximal effect at dose or level `x` (Hill equation; 0.5 at `half`).
+
+    Parameters
+    ----------
+    x : float
+        The dose or plasma level (0 or less: no effect).
+    half : float
+        The dose or level of half the maximal effect, in `x`'s unit.
+    steepness : float
+        Hill coefficient.
+
+    Returns
+    -------
+    float
+        ``x**n / (half**n + x**n)``, in [0, 1).
+
+    Examples
+    --------
+    >>> from reflexsim.treatments import hill
+    >>> hill(400.0, 400.0, 1.8), round(hill(800.0, 400.0, 1.8), 4), hill(0.0, 400.0, 1.8)
+    (0.5, 0.7769, 0.0)
+    """
     if x <= 0.0:
         return 0.0
     return x**steepness / (half**steepness + x**steepness)
 
 
 def bateman(hours: float, absorption_h: float, half_life_h: float) -> float:
-    """Plasma level after one oral dose, normalised to 1 at its peak (one-compartment model)."""
+    """Plasma level after one oral dose, normalised to 1 at its peak (one-compartment model).
+
+    Parameters
+    ----------
+    hours : float
+        Time since the dose, h (0 or less: level 0).
+    absorption_h : float
+        Absorption half-time, h.
+    half_life_h : float
+        Elimination half-life, h.
+
+    Returns
+    -------
+    float
+        The level, 1 at the peak.
+
+    Examples
+    --------
+    >>> from reflexsim.treatments import bateman
+    >>> round(bateman(1.5, 1.0, 2.5), 2), round(bateman(6.0, 1.0, 2.5), 2)  # tizanidine's course
+    (0.94, 0.53)
+    """
     if hours <= 0.0:
         return 0.0
     ka = math.log(2) / absorption_h
@@ -125,7 +254,28 @@ def bateman(hours: float, absorption_h: float, half_life_h: float) -> float:
 
 
 def gamma_course(weeks: float, peak_weeks: float, shape: float) -> float:
-    """A rise-and-decay time course, 0 at week 0, 1 at `peak_weeks`: (t/T)^k exp(k (1 - t/T))."""
+    """A rise-and-decay time course, 0 at week 0, 1 at `peak_weeks`: (t/T)^k exp(k (1 - t/T)).
+
+    Parameters
+    ----------
+    weeks : float
+        Time since the start, weeks (or any unit shared with `peak_weeks`).
+    peak_weeks : float
+        Time of the peak, T.
+    shape : float
+        k: larger is a sharper rise and faster decay.
+
+    Returns
+    -------
+    float
+        The course, in [0, 1].
+
+    Examples
+    --------
+    >>> from reflexsim.treatments import gamma_course
+    >>> gamma_course(3.0, 3.0, 2.65), round(gamma_course(10.0, 3.0, 2.65), 3)  # botox weakness
+    (1.0, 0.05)
+    """
     if weeks <= 0.0:
         return 0.0
     x = weeks / peak_weeks
@@ -140,7 +290,29 @@ _NEGLIGIBLE_REFLEX_NM = 0.05
 
 
 def peak_reflex_torque(model: Model) -> float:
-    """Peak reflex (active muscle) torque evoked by the calibration stretch, N·m."""
+    """Peak reflex (active muscle) torque evoked by the calibration stretch, N·m.
+
+    The calibration stretch (`CALIBRATION_STRETCH`: 8° at 175 °/s from neutral, held by a motor;
+    Sinkjaer 1996) is the laboratory measurement drug effects on "the response to passive
+    stretch" are reported for.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+
+    Returns
+    -------
+    float
+        The peak reflex torque, N·m.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.treatments import peak_reflex_torque
+    >>> round(peak_reflex_torque(rs.preset("severe")), 1), round(peak_reflex_torque(rs.preset("healthy")), 3)
+    (41.6, 0.045)
+    """
     return stretch_response(simulate(model, CALIBRATION_STRETCH, duration_s=_CALIBRATION_RUN_S)).reflex_nm
 
 
@@ -193,7 +365,26 @@ TIZANIDINE_HALF_LIFE_H = 2.5
 
 
 def tizanidine_effect(dose_mg: float, hours_after_dose: float) -> float:
-    """Fractional cut in reflex gain: Emax dose/(ED50 + dose) at the peak, times the plasma course."""
+    """Fractional cut in reflex gain: Emax dose/(ED50 + dose) at the peak, times the plasma course.
+
+    Parameters
+    ----------
+    dose_mg : float
+        Single oral dose, mg.
+    hours_after_dose : float
+        Time since the dose, h.
+
+    Returns
+    -------
+    float
+        The fraction of the reflex gain removed, in [0, 0.9).
+
+    Examples
+    --------
+    >>> from reflexsim.treatments import tizanidine_effect
+    >>> round(tizanidine_effect(4.0, 1.5), 3), tizanidine_effect(4.0, 0.0)
+    (0.376, 0.0)
+    """
     peak = TIZANIDINE_MAX_EFFECT * dose_mg / (TIZANIDINE_HALF_DOSE_MG + dose_mg)
     return peak * bateman(hours_after_dose, TIZANIDINE_TMAX_H, TIZANIDINE_HALF_LIFE_H)
 
@@ -210,7 +401,25 @@ BACLOFEN_REBOUND_PEAK_DAYS = 2.0
 
 
 def baclofen_effect(plasma_ng_per_ml: float) -> float:
-    """Fractional cut in the reflex response to the standard stretch at a plasma level."""
+    """Fractional cut in the reflex response to the standard stretch at a plasma level.
+
+    Parameters
+    ----------
+    plasma_ng_per_ml : float
+        Steady plasma level of baclofen, ng/ml.
+
+    Returns
+    -------
+    float
+        The fraction of the calibration stretch's reflex torque removed (McLellan 1977: about
+        30 % above 250 ng/ml, 50 % above 400 ng/ml).
+
+    Examples
+    --------
+    >>> from reflexsim.treatments import baclofen_effect
+    >>> round(baclofen_effect(250.0), 2), baclofen_effect(400.0)
+    (0.3, 0.5)
+    """
     return hill(plasma_ng_per_ml, BACLOFEN_HALF_LEVEL, BACLOFEN_STEEPNESS)
 
 
@@ -247,8 +456,33 @@ BOTOX_SPINDLE_SHAPE = 1.5  # slower recovery: the spindle/fusimotor depression o
 
 
 def botox_course(weeks: float, every_weeks: float, peak_weeks: float, shape: float) -> float:
-    """Combined effect (0..1) of injections at weeks 0, every_weeks, 2*every_weeks, ... <= weeks,
-    each following the same course; independent effects combine multiplicatively."""
+    """Combined effect (0..1) of injections at weeks 0, `every_weeks`, 2 `every_weeks`, ... up to `weeks`.
+
+    Each injection follows the same `gamma_course`; independent effects combine multiplicatively
+    (what one leaves, the next acts on).
+
+    Parameters
+    ----------
+    weeks : float
+        Time since the first injection, weeks.
+    every_weeks : float
+        Repeat interval, weeks (0 = a single injection).
+    peak_weeks : float
+        Time of each injection's peak effect, weeks.
+    shape : float
+        The course's shape (see `gamma_course`).
+
+    Returns
+    -------
+    float
+        The combined effect, in [0, 1].
+
+    Examples
+    --------
+    >>> from reflexsim.treatments import botox_course
+    >>> round(botox_course(15.0, 0.0, 3.0, 2.65), 4), botox_course(15.0, 12.0, 3.0, 2.65)  # single, repeated
+    (0.0018, 1.0)
+    """
     remaining = 1.0
     t = 0.0
     while t <= weeks + 1e-12:
@@ -306,8 +540,29 @@ STRETCH_AFTEREFFECT_RECOVERY_MIN = 60.0  # force, twitch and passive stiffness r
 
 
 def stretching_effects(session_min: float, minutes_since: float) -> dict[str, float]:
-    """Fractional effects of a stretching session of `session_min` minutes, `minutes_since` after it:
-    reflex gain cut, force loss, twitch slowing and passive-force drop."""
+    """Fractional effects of a stretching session of `session_min` minutes, `minutes_since` after it.
+
+    Parameters
+    ----------
+    session_min : float
+        Duration of the session, min.
+    minutes_since : float
+        Time since the session ended, min.
+
+    Returns
+    -------
+    dict of str to float
+        ``reflex_cut`` (fades within minutes), ``force_loss``, ``twitch_slowing`` and
+        ``passive_drop`` (within about an hour), as fractions.
+
+    Examples
+    --------
+    >>> from reflexsim.treatments import stretching_effects
+    >>> stretching_effects(30.0, 0.0)
+    {'reflex_cut': 0.15, 'force_loss': 0.069, 'twitch_slowing': 0.07, 'passive_drop': 0.2}
+    >>> round(stretching_effects(30.0, 60.0)["reflex_cut"], 4)
+    0.0004
+    """
     dose = min(session_min / 30.0, 2.0)  # relative to the 30-min sessions of the sources
     reflex = STRETCH_REFLEX_CUT * min(dose, 1.0) * math.exp(-minutes_since / STRETCH_REFLEX_RECOVERY_MIN)
     after = math.exp(-minutes_since / STRETCH_AFTEREFFECT_RECOVERY_MIN)
@@ -540,6 +795,35 @@ def get(name: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "
 
     `registry` and `kind` let another registry of the same shape (`reflexsim.triggers.TRIGGERS`,
     "trigger") share the lookup, the command-line parser and `apply_all`.
+
+    Parameters
+    ----------
+    name : str
+        The treatment's name.
+    registry : mapping of str to Treatment, default TREATMENTS
+        Where to look it up.
+    kind : str, default "treatment"
+        What messages call it.
+
+    Returns
+    -------
+    Treatment
+        The treatment.
+
+    Raises
+    ------
+    TreatmentError
+        If `name` is not in `registry`; the message suggests close names and lists the valid ones.
+
+    Examples
+    --------
+    >>> from reflexsim import treatments
+    >>> treatments.get("baclofen").acts_on
+    ('reflex.threshold_ips',)
+    >>> treatments.get("botux")
+    Traceback (most recent call last):
+    ...
+    reflexsim.treatments.TreatmentError: unknown treatment 'botux'; did you mean 'botox'? valid treatments: ...
     """
     try:
         return registry[name]
@@ -550,14 +834,71 @@ def get(name: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "
 
 
 def apply(model: Model, name: str, **values: float) -> Model:
-    """Apply one treatment by name, e.g. ``apply(model, "botox", weeks=3)``."""
+    """Apply one treatment by name, e.g. ``apply(model, "botox", weeks=3)``.
+
+    Parameters
+    ----------
+    model : Model
+        The model to treat (unchanged: models are immutable).
+    name : str
+        The treatment's name (`TREATMENTS` lists them).
+    **values : float
+        Its keys; keys not given take their defaults.
+
+    Returns
+    -------
+    Model
+        The treated model, named ``"<model's name> + <treatment>[:keys]"``.
+
+    Raises
+    ------
+    TreatmentError
+        If the name or a key is unknown or a value lies outside its key's range.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim import treatments
+    >>> treated = treatments.apply(rs.preset("severe"), "tizanidine", dose_mg=8)
+    >>> treated.name, round(treated.reflex.gain, 2)
+    ('severe + tizanidine:dose_mg=8', 1.73)
+    """
     return get(name)(model, **values)
 
 
 def parse_spec(
     spec: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "treatment"
 ) -> tuple[str, dict[str, float | str]]:
-    """Parse ``NAME[:key=value,...]`` (the command-line form) into a name and its keys."""
+    """Parse ``NAME[:key=value,...]`` (the command-line form) into a name and its keys.
+
+    Parameters
+    ----------
+    spec : str
+        For example ``"botox:weeks=3,every_weeks=12"``.
+    registry : mapping of str to Treatment, default TREATMENTS
+        Where the name is looked up.
+    kind : str, default "treatment"
+        What messages call it.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The name and ``{key: value}``; values that are not plain numbers stay text, for the
+        treatment to refuse with its range.
+
+    Raises
+    ------
+    TreatmentError
+        If `spec` is not a str, or the name or a key is unknown, malformed or given twice.
+
+    Examples
+    --------
+    >>> from reflexsim.treatments import parse_spec
+    >>> parse_spec("botox:weeks=3,every_weeks=12")
+    ('botox', {'weeks': 3.0, 'every_weeks': 12.0})
+    >>> parse_spec("afo_carbon")
+    ('afo_carbon', {})
+    """
     if not isinstance(spec, str):
         raise TreatmentError(f"a {kind} is written NAME[:key=value,...] (e.g. 'botox:weeks=3'), got {spec!r}")
     name, _, rest = spec.strip().partition(":")
@@ -583,7 +924,39 @@ def apply_all(
     registry: Mapping[str, Treatment] = TREATMENTS,
     kind: str = "treatment",
 ) -> Model:
-    """Apply treatments in order; each is ``"NAME[:key=value,...]"`` or ``(name, {key: value})``."""
+    """Apply treatments in order; each is ``"NAME[:key=value,...]"`` or ``(name, {key: value})``.
+
+    Parameters
+    ----------
+    model : Model
+        The model to treat.
+    specs : iterable of str or (str, mapping)
+        The treatments, applied first to last.
+    registry : mapping of str to Treatment, default TREATMENTS
+        Where the names are looked up.
+    kind : str, default "treatment"
+        What messages call them.
+
+    Returns
+    -------
+    Model
+        The model after every treatment, its name listing them in order.
+
+    Raises
+    ------
+    TreatmentError
+        If `specs` is not a list of specs (a single str is refused), or a spec is invalid.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.treatments import apply_all
+    >>> treated = apply_all(rs.preset("severe"), ["tizanidine:dose_mg=8", ("afo", {"stiffness_nm_per_deg": 2.0})])
+    >>> treated.name
+    'severe + tizanidine:dose_mg=8 + afo:stiffness_nm_per_deg=2'
+    >>> round(treated.orthosis.stiffness_nm_per_rad, 1)
+    114.6
+    """
     if isinstance(specs, str) or not isinstance(specs, Iterable):
         raise TreatmentError(f"{kind}s must be a list such as ['botox:weeks=3'], got {specs!r}")
     for spec in specs:

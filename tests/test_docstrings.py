@@ -53,6 +53,7 @@ CONVERTED = [
     "reflexsim.params",
     "reflexsim.simulation",
     "reflexsim.metrics",
+    "reflexsim.treatments",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
