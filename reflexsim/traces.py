@@ -121,7 +121,42 @@ class Trace:
     `envelope` is an EMG-like envelope (the simulated `excitation`, a fraction of full recruitment,
     or an enveloped EMG in V) or None; `angle_rad` is None for an EMG-only recording;
     `reflex_torque_nm` (active torque above rest, resisting dorsiflexion > 0) is None when not
-    recorded. `notes` say where the events came from and how the EMG was processed.
+    recorded. `notes` say where the events came from and how the EMG was processed. Build one
+    with `as_trace`, `read`, `from_columns` or `from_result`, which check it.
+
+    Attributes
+    ----------
+    time_s : numpy.ndarray
+        Sample times, s, strictly increasing.
+    angle_rad : numpy.ndarray or None
+        Ankle angle, rad (dorsiflexion > 0); None for an EMG-only recording.
+    envelope : numpy.ndarray or None
+        EMG-like envelope, in `envelope_unit`; None without an EMG.
+    reflex_torque_nm : numpy.ndarray or None
+        Reflex torque, N·m (resisting dorsiflexion > 0); None when not recorded.
+    stretch_start_s : float
+        When the examiner's stretch starts, s.
+    hold_start_s : float
+        When the hold starts (beats are counted from here), s.
+    catch_end_s : float
+        End of the window in which the reflex catch is graded, s.
+    envelope_unit : str, default "1"
+        Unit of `envelope` (``"1"``: fraction of full recruitment).
+    source : str, default ""
+        Where the trace came from (a file name, ``"reflexsim simulation: severe"``).
+    notes : tuple of str, default ()
+        How the events were found and the EMG processed.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import from_result
+    >>> trace = from_result(rs.simulate(rs.preset("severe"), duration_s=3.0))
+    >>> trace
+    Trace(stretch_start_s=0.2, hold_start_s=0.24, catch_end_s=0.54, envelope_unit='1',
+          source='reflexsim simulation: severe', notes=('events from the simulated protocol',))
+    >>> float(trace.sampling_rate_hz), rs.clonus_metrics(trace).beats
+    (2000.0, 14)
     """
 
     time_s: np.ndarray = field(repr=False)
@@ -137,14 +172,30 @@ class Trace:
 
     @property
     def angle_deg(self) -> np.ndarray | None:
+        """Ankle angle in degrees (None for an EMG-only recording)."""
         return None if self.angle_rad is None else np.degrees(self.angle_rad)
 
     @property
     def sampling_rate_hz(self) -> float:
+        """Mean sampling rate, Hz."""
         return (self.time_s.size - 1) / (self.time_s[-1] - self.time_s[0])
 
     def columns(self) -> dict[str, np.ndarray]:
-        """The named arrays, with the column names `read` recognises (time first)."""
+        """The named arrays, with the column names `read` recognises (time first).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``time_s``, then ``angle_rad``, the envelope (``excitation`` or ``emg_envelope...``) and
+            ``reflex_torque_nm`` where present.
+
+        Examples
+        --------
+        >>> import reflexsim as rs
+        >>> from reflexsim.traces import from_result
+        >>> list(from_result(rs.simulate(rs.preset("severe"), duration_s=1.0)).columns())
+        ['time_s', 'angle_rad', 'excitation', 'reflex_torque_nm']
+        """
         cols = {"time_s": self.time_s}
         if self.angle_rad is not None:
             cols["angle_rad"] = self.angle_rad
@@ -157,23 +208,99 @@ class Trace:
         return cols
 
     def attrs(self) -> dict[str, Any]:
+        """The metadata files and tables carry: the event times, the source and the notes.
+
+        Returns
+        -------
+        dict
+            ``stretch_start_s``, ``hold_start_s``, ``catch_end_s``, ``source`` and ``notes`` (one
+            str).
+        """
         return {**{k: getattr(self, k) for k in EVENT_KEYS}, "source": self.source, "notes": "; ".join(self.notes)}
 
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame indexed by ``time_s`` (events and notes in ``.attrs``)."""
+        """A pandas DataFrame indexed by ``time_s`` (events and notes in ``.attrs``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The `columns` but time, indexed by time; `from_dataframe` reads it back.
+
+        Examples
+        --------
+        >>> import reflexsim as rs
+        >>> from reflexsim.traces import from_result
+        >>> frame = from_result(rs.simulate(rs.preset("severe"), duration_s=1.0)).to_dataframe()
+        >>> frame.columns.tolist(), frame.attrs["hold_start_s"]
+        (['angle_rad', 'excitation', 'reflex_torque_nm'], 0.24)
+        """
         return to_dataframe(self.columns(), self.attrs())
 
     def to_xarray(self) -> Any:
-        """An xarray Dataset on the ``time_s`` coordinate (events and notes in ``.attrs``)."""
+        """An xarray Dataset on the ``time_s`` coordinate (events and notes in ``.attrs``).
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per column, its unit in ``units``; `from_xarray` reads it back.
+
+        Examples
+        --------
+        >>> import reflexsim as rs
+        >>> from reflexsim.traces import from_result
+        >>> ds = from_result(rs.simulate(rs.preset("severe"), duration_s=1.0)).to_xarray()
+        >>> list(ds.data_vars), ds["angle_rad"].attrs["units"]
+        (['angle_rad', 'excitation', 'reflex_torque_nm'], 'rad')
+        """
         return to_xarray(self.columns(), self.attrs())
 
 
 def result_columns(result: Result) -> dict[str, np.ndarray]:
-    """A simulated run's named arrays plus the reflex torque the grades read (time first)."""
+    """A simulated run's named arrays plus the reflex torque the grades read (time first).
+
+    Parameters
+    ----------
+    result : Result
+        The simulated run.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        `Result.arrays` and ``reflex_torque_nm``.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import result_columns
+    >>> columns = result_columns(rs.simulate(rs.preset("severe"), duration_s=1.0))
+    >>> list(columns)[:2], list(columns)[-1]
+    (['time_s', 'angle_rad'], 'reflex_torque_nm')
+    """
     return {**result.arrays(), "reflex_torque_nm": result.reflex_torque_nm}
 
 
 def result_attrs(result: Result) -> dict[str, Any]:
+    """A simulated run's metadata for tables and files: event times, source, step and holding torque.
+
+    Parameters
+    ----------
+    result : Result
+        The simulated run.
+
+    Returns
+    -------
+    dict
+        ``stretch_start_s``, ``hold_start_s``, ``catch_end_s`` (s), ``source``, ``dt_s`` (s) and
+        ``holding_torque_nm`` (N·m).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import result_attrs
+    >>> attrs = result_attrs(rs.simulate(rs.preset("severe"), duration_s=1.0))
+    >>> attrs["hold_start_s"], attrs["source"], attrs["dt_s"]
+    (0.24, 'reflexsim simulation: severe', 0.0005)
+    """
     ev = result.events
     return {
         **{k: float(getattr(ev, k)) for k in EVENT_KEYS},
@@ -184,7 +311,27 @@ def result_attrs(result: Result) -> dict[str, Any]:
 
 
 def from_result(result: Result) -> Trace:
-    """The grading view of a simulated run (its excitation is the envelope; no checks needed)."""
+    """The grading view of a simulated run (its excitation is the envelope; no checks needed).
+
+    Parameters
+    ----------
+    result : Result
+        The simulated run.
+
+    Returns
+    -------
+    Trace
+        Its time, angle, excitation (as the envelope) and reflex torque, with the protocol's event
+        times.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import from_result
+    >>> trace = from_result(rs.simulate(rs.preset("severe"), duration_s=1.0))
+    >>> trace.hold_start_s, trace.envelope_unit, trace.notes
+    (0.24, '1', ('events from the simulated protocol',))
+    """
     ev = result.events
     return Trace(
         time_s=result.time_s,
@@ -213,7 +360,35 @@ def _require(module: str, extra: str) -> Any:
 
 
 def to_dataframe(columns: Mapping[str, np.ndarray], attrs: Mapping[str, Any]) -> Any:
-    """DataFrame indexed by the first column (``time_s``), other columns as given, attrs copied."""
+    """DataFrame indexed by the first column (``time_s``), other columns as given, attrs copied.
+
+    Needs pandas (``pip install 'reflexsim[sweep]'``).
+
+    Parameters
+    ----------
+    columns : mapping of str to array
+        Named columns, time first.
+    attrs : mapping
+        Metadata copied into ``.attrs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table.
+
+    Raises
+    ------
+    TraceError
+        If pandas is not installed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.traces import to_dataframe
+    >>> frame = to_dataframe({"time_s": np.arange(3) * 0.1, "angle_deg": np.zeros(3)}, {"source": "demo"})
+    >>> frame.index.name, frame.columns.tolist(), frame.attrs
+    ('time_s', ['angle_deg'], {'source': 'demo'})
+    """
     pd = _require("pandas", "sweep")
     names = list(columns)
     frame = pd.DataFrame({n: columns[n] for n in names[1:]}, index=pd.Index(columns[names[0]], name=names[0]))
@@ -222,7 +397,35 @@ def to_dataframe(columns: Mapping[str, np.ndarray], attrs: Mapping[str, Any]) ->
 
 
 def to_xarray(columns: Mapping[str, np.ndarray], attrs: Mapping[str, Any]) -> Any:
-    """Dataset on the first column (``time_s``) as coordinate; each variable's unit from its name."""
+    """Dataset on the first column (``time_s``) as coordinate; each variable's unit from its name.
+
+    Needs xarray (``pip install 'reflexsim[sweep]'``).
+
+    Parameters
+    ----------
+    columns : mapping of str to array
+        Named columns, time first.
+    attrs : mapping
+        Metadata copied into ``.attrs``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The dataset; a name without a unit gets ``units = "1"``.
+
+    Raises
+    ------
+    TraceError
+        If xarray is not installed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.traces import to_xarray
+    >>> ds = to_xarray({"time_s": np.arange(3) * 0.1, "angle_deg": np.zeros(3)}, {"source": "demo"})
+    >>> ds["angle_deg"].attrs["units"], ds["time_s"].attrs["units"]
+    ('deg', 's')
+    """
     xr = _require("xarray", "sweep")
     names = list(columns)
     dim = names[0]
@@ -309,7 +512,44 @@ def resolve_columns(
     angle_unit: str | None = None,
     emg_kind: str | None = None,
 ) -> dict[str, _Column]:
-    """Which column plays which role (time, angle, emg or envelope, torque), with its unit."""
+    """Which column plays which role (time, angle, emg or envelope, torque), with its unit.
+
+    Columns are recognised by name (the module docs list the names); the options choose a column
+    or a unit explicitly.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The column names.
+    where : str
+        The source (a file name), for messages.
+    time_column, angle_column, emg_column, torque_column : str, optional
+        The column to use for that role.
+    time_unit : str, optional
+        ``"s"`` or ``"ms"``, for a time column whose name has no unit.
+    angle_unit : str, optional
+        ``"deg"`` or ``"rad"``, for an angle column whose name has no unit.
+    emg_kind : {"raw", "envelope"}, optional
+        Whether the EMG column is raw (to be enveloped) or already an envelope.
+
+    Returns
+    -------
+    dict
+        Role -> the column's name, role, factor to SI (``scale``) and unit as understood.
+
+    Raises
+    ------
+    TraceError
+        If there is no time column, no angle or EMG column, an ambiguous or missing column, or a
+        missing or unknown unit.
+
+    Examples
+    --------
+    >>> from reflexsim.traces import resolve_columns
+    >>> spec = resolve_columns(["time (ms)", "ankle_angle (deg)", "EMG (uV)", "notes"], "lab.csv")
+    >>> {role: (c.name, c.unit) for role, c in spec.items()}
+    {'time': ('time (ms)', 'ms'), 'angle': ('ankle_angle (deg)', 'deg'), 'emg': ('EMG (uV)', 'uv')}
+    """
     if emg_kind not in (None, "raw", "envelope"):
         raise TraceError(f"emg_kind = {emg_kind!r} must be 'raw' or 'envelope'")
     listed = ", ".join(repr(n) for n in names) or "none"
@@ -369,8 +609,52 @@ def from_columns(
     stretch_start_s: float | None = None,
     **column_options: Any,
 ) -> Trace:
-    """A checked `Trace` from named columns (file, DataFrame or Dataset) and metadata `attrs`
-    (event times). Column options: see `resolve_columns`."""
+    """A checked `Trace` from named columns (file, DataFrame or Dataset) and metadata `attrs` (event times).
+
+    The checks and the hold-start detection are the module docs'; a raw EMG is enveloped.
+
+    Parameters
+    ----------
+    columns : mapping of str to array
+        Named columns (time, angle and/or EMG, optionally reflex torque).
+    attrs : mapping, optional
+        Metadata; ``stretch_start_s``, ``hold_start_s`` and ``catch_end_s`` are read from it.
+    source : str, default "trace"
+        Where the columns came from, for messages and `Trace.source`.
+    hold_start_s : float, optional
+        When the hold starts, s (default: `attrs`, else detected on the angle).
+    stretch_start_s : float, optional
+        When the stretch starts, s (default: `attrs`, else detected, else the hold start).
+    **column_options
+        Options of `resolve_columns` (``time_column``, ``angle_unit``, ``emg_kind``, ...).
+
+    Returns
+    -------
+    Trace
+        The checked trace, its `notes` saying how the events were found.
+
+    Raises
+    ------
+    TraceError
+        If a column is missing or ambiguous, a check fails, or the hold start cannot be found.
+
+    Examples
+    --------
+    A synthetic recording: a 10° stretch, then a decaying 5.5 Hz clonus.
+
+    >>> import numpy as np
+    >>> t = np.arange(0.0, 3.0, 0.001)  # 1 kHz
+    >>> stretch = np.clip((t - 0.2) * 250.0, 0.0, 10.0)  # 10° at 250 °/s from t = 0.2 s
+    >>> beats = np.where(t > 0.24, -4.0 * np.sin(2 * np.pi * 5.5 * (t - 0.24)) * np.exp(-0.3 * (t - 0.24)), 0.0)
+    >>> from reflexsim.traces import from_columns
+    >>> trace = from_columns({"time_s": t, "angle_deg": stretch + beats}, source="synthetic")
+    >>> trace.stretch_start_s, trace.hold_start_s, trace.catch_end_s
+    (0.201, 0.24, 0.54)
+    >>> import reflexsim as rs
+    >>> metrics = rs.clonus_metrics(trace)
+    >>> metrics.beats, round(metrics.frequency_hz, 1), metrics.tardieu
+    (15, 5.5, 3)
+    """
     attrs = dict(attrs or {})
     spec = resolve_columns(list(columns), source, **column_options)
     arrays = {role: np.asarray(columns[c.name], dtype=float).ravel() * c.scale for role, c in spec.items()}
@@ -528,7 +812,37 @@ def _meta_float(attrs: Mapping[str, Any], key: str, source: str) -> float | None
 
 
 def detect_hold_start(time_s: np.ndarray, angle_rad: np.ndarray, source: str = "trace") -> tuple[float, float]:
-    """(stretch start, hold start) of the examiner's stretch: see the module docs."""
+    """(stretch start, hold start) of the examiner's stretch: see the module docs.
+
+    Parameters
+    ----------
+    time_s : numpy.ndarray
+        Sample times, s.
+    angle_rad : numpy.ndarray
+        Ankle angle, rad (dorsiflexion > 0).
+    source : str, default "trace"
+        Where the trace came from, for the message.
+
+    Returns
+    -------
+    tuple of (float, float)
+        The stretch start and the hold start, s.
+
+    Raises
+    ------
+    TraceError
+        If no dorsiflexion of 5° or more ends in a maximum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(0.0, 3.0, 0.001)  # 1 kHz
+    >>> stretch = np.clip((t - 0.2) * 250.0, 0.0, 10.0)  # 10° at 250 °/s from t = 0.2 s
+    >>> beats = np.where(t > 0.24, -4.0 * np.sin(2 * np.pi * 5.5 * (t - 0.24)) * np.exp(-0.3 * (t - 0.24)), 0.0)
+    >>> from reflexsim.traces import detect_hold_start
+    >>> detect_hold_start(t, np.radians(stretch + beats))
+    (0.201, 0.24)
+    """
     rise = angle_rad - np.minimum.accumulate(angle_rad)
     risen = np.flatnonzero(rise >= math.radians(STRETCH_MIN_DEG))
     if risen.size:
@@ -560,7 +874,37 @@ ENVELOPE_RECIPE = (
 
 
 def emg_envelope(emg: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
-    """Linear envelope of a raw EMG sampled at `sampling_rate_hz` (>= 1 kHz): see the module docs."""
+    """Linear envelope of a raw EMG sampled at `sampling_rate_hz` (>= 1 kHz): see the module docs.
+
+    Band-pass 20–450 Hz, full-wave rectification, low-pass 50 Hz, all zero phase (`ENVELOPE_RECIPE`).
+
+    Parameters
+    ----------
+    emg : numpy.ndarray
+        The raw EMG, any unit.
+    sampling_rate_hz : float
+        Its sampling rate, Hz (at least 1000).
+
+    Returns
+    -------
+    numpy.ndarray
+        The envelope, same length and unit as `emg`.
+
+    Raises
+    ------
+    TraceError
+        If `sampling_rate_hz` is below 1 kHz.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.traces import emg_envelope
+    >>> t = np.arange(0.0, 2.0, 0.001)
+    >>> bursts = 1.0 + 5.0 * (np.sin(2 * np.pi * 5.5 * t) > 0.8)  # 5.5 Hz bursts of activity
+    >>> envelope = emg_envelope(np.random.default_rng(0).normal(0.0, 1.0, t.size) * bursts, 1000.0)
+    >>> envelope.shape, bool(envelope[bursts > 1].mean() > 2 * envelope[bursts == 1].mean())
+    ((2000,), True)
+    """
     from scipy import signal
 
     if sampling_rate_hz < RAW_EMG_MIN_RATE_HZ:
@@ -575,7 +919,28 @@ def emg_envelope(emg: np.ndarray, sampling_rate_hz: float) -> np.ndarray:
 
 
 def burst_threshold(trace: Trace) -> float:
-    """Rise of the envelope that makes a reflex burst (envelope units; NaN without an envelope)."""
+    """Rise of the envelope that makes a reflex burst (envelope units; NaN without an envelope).
+
+    The larger of 3 SD of the envelope before the stretch (Hodges & Bui 1996) and 5 % of its
+    largest value after the stretch starts.
+
+    Parameters
+    ----------
+    trace : Trace
+        The trace.
+
+    Returns
+    -------
+    float
+        The threshold, in the envelope's unit.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import burst_threshold, from_result
+    >>> round(burst_threshold(from_result(rs.simulate(rs.preset("severe"), duration_s=1.0))), 4)
+    0.05
+    """
     if trace.envelope is None:
         return math.nan
     e, t = trace.envelope, trace.time_s
@@ -591,8 +956,35 @@ def burst_threshold(trace: Trace) -> float:
 
 
 def as_trace(source: Any, **options: Any) -> Trace:
-    """A `Trace` from a Trace, a simulated `Result`, a pandas DataFrame, an xarray Dataset or a
-    file path (options as for `read`; a Result or Trace takes none)."""
+    """A `Trace` from a Trace, a simulated `Result`, a pandas DataFrame, an xarray Dataset or a file path.
+
+    What `reflexsim.clonus_metrics` and `reflexsim.metrics.beats_table` call on their input.
+
+    Parameters
+    ----------
+    source : Trace, Result, DataFrame, Dataset, str or Path
+        What to grade.
+    **options
+        Options as for `read` (a Result or Trace takes none).
+
+    Returns
+    -------
+    Trace
+        The trace (`source` itself if it is one).
+
+    Raises
+    ------
+    TraceError
+        If `source` is of another type, options are given for a Result or Trace, or reading fails.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import as_trace
+    >>> result = rs.simulate(rs.preset("severe"), duration_s=3.0)
+    >>> as_trace(result).source, as_trace(result.to_dataframe()).source, as_trace(result.to_xarray()).source
+    ('reflexsim simulation: severe', 'DataFrame', 'Dataset')
+    """
     if isinstance(source, Trace | Result):
         if options:
             raise TraceError(f"options {sorted(options)} apply to recorded traces, not to a {type(source).__name__}")
@@ -611,8 +1003,35 @@ def as_trace(source: Any, **options: Any) -> Trace:
 
 
 def from_dataframe(frame: Any, **options: Any) -> Trace:
-    """A `Trace` from a DataFrame such as `Result.to_dataframe()` (time as the named index or a
-    column; events from ``.attrs`` or the options)."""
+    """A `Trace` from a DataFrame such as `Result.to_dataframe()`.
+
+    Time is the named index or a column; the events come from ``.attrs`` or the options.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    **options
+        As for `from_columns` (``source``, ``hold_start_s``, column options).
+
+    Returns
+    -------
+    Trace
+        The checked trace.
+
+    Raises
+    ------
+    TraceError
+        If the table fails a check (see `from_columns`).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import from_dataframe
+    >>> trace = from_dataframe(rs.simulate(rs.preset("severe"), duration_s=3.0).to_dataframe())
+    >>> trace.hold_start_s, rs.clonus_metrics(trace).beats
+    (0.24, 14)
+    """
     columns: dict[str, Any] = {}
     if frame.index.name is not None:
         columns[str(frame.index.name)] = frame.index.to_numpy()
@@ -621,7 +1040,33 @@ def from_dataframe(frame: Any, **options: Any) -> Trace:
 
 
 def from_xarray(dataset: Any, **options: Any) -> Trace:
-    """A `Trace` from a Dataset such as `Result.to_xarray()` (one dimension: time)."""
+    """A `Trace` from a Dataset such as `Result.to_xarray()` (one dimension: time).
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        The dataset; the events come from ``.attrs`` or the options.
+    **options
+        As for `from_columns`.
+
+    Returns
+    -------
+    Trace
+        The checked trace.
+
+    Raises
+    ------
+    TraceError
+        If the dataset has more than one dimension or fails a check.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import from_xarray
+    >>> trace = from_xarray(rs.simulate(rs.preset("severe"), duration_s=3.0).to_xarray())
+    >>> trace.source, rs.clonus_metrics(trace).beats
+    ('Dataset', 14)
+    """
     if len(dataset.dims) != 1:
         raise TraceError(f"Dataset: expected one (time) dimension, got {dict(dataset.sizes)}")
     dim = next(iter(dataset.dims))
@@ -635,6 +1080,37 @@ def read(path: str | Path, **options: Any) -> Trace:
     Options: ``hold_start_s``, ``stretch_start_s`` (s; else the file's metadata, else detected),
     ``time_column``, ``angle_column``, ``emg_column``, ``torque_column`` (names in the file),
     ``time_unit`` (s, ms), ``angle_unit`` (deg, rad), ``emg_kind`` ('raw' or 'envelope').
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``, ``.tsv`` or ``.txt`` table, or a ``.c3d`` file (needs ``reflexsim[c3d]``).
+    **options
+        The options above.
+
+    Returns
+    -------
+    Trace
+        The checked trace, its `source` the path.
+
+    Raises
+    ------
+    TraceError
+        If the file is missing or unreadable, or the trace fails a check.
+
+    Examples
+    --------
+    A simulated run written with `write_csv` into a temporary folder and read back:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import read, write_csv
+    >>> result = rs.simulate(rs.preset("severe"), duration_s=3.0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     trace = read(write_csv(result, Path(folder) / "run.csv"))
+    >>> trace.hold_start_s, rs.clonus_metrics(trace) == rs.clonus_metrics(result)
+    (0.24, True)
     """
     path = Path(path)
     if not path.is_file():
@@ -776,8 +1252,42 @@ def _c3d_unit(group: Mapping[str, Any], key: str, index: int = 0) -> str:
 
 
 def write_csv(source: Result | Trace, path: str | Path) -> Path:
-    """Write a run or trace as CSV that `read` takes back exactly: ``# key = value`` metadata lines
-    (event times), a header, and every value in its shortest exact decimal form."""
+    """Write a run or trace as CSV that `read` takes back exactly.
+
+    ``# key = value`` metadata lines (event times), a header, and every value in its shortest
+    exact decimal form.
+
+    Parameters
+    ----------
+    source : Result or Trace
+        What to write.
+    path : str or Path
+        The file to write.
+
+    Returns
+    -------
+    Path
+        `path`.
+
+    Raises
+    ------
+    TraceError
+        If `source` is neither a Result nor a Trace.
+
+    Examples
+    --------
+    Written into a temporary folder:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import reflexsim as rs
+    >>> from reflexsim.traces import write_csv
+    >>> result = rs.simulate(rs.preset("severe"), duration_s=1.0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     lines = write_csv(result, Path(folder) / "run.csv").read_text().splitlines()
+    >>> lines[:2]
+    ['# stretch_start_s = 0.2', '# hold_start_s = 0.24']
+    """
     if isinstance(source, Result):
         columns, attrs = result_columns(source), result_attrs(source)
     elif isinstance(source, Trace):

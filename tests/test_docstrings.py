@@ -54,6 +54,7 @@ CONVERTED = [
     "reflexsim.simulation",
     "reflexsim.metrics",
     "reflexsim.treatments",
+    "reflexsim.traces",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
