@@ -7,7 +7,9 @@ Change: the joints' values in reflexsim/joints.py, or VARIANTS.
 Expect: every severe variant beats in sustained clonus and every healthy one does not; the knee
 beats faster than the ankle (shorter loop, faster twitch), the jaw much faster (13–14 Hz: its
 loop is 8 ms), the wrist much slower (≈ 3 Hz, large swings: a light, weak joint with almost no
-passive stiffness) — docs/validation.md says where that disagrees with the literature.
+passive stiffness) — docs/validation.md says where that disagrees with the literature. Each
+joint's orthosis (ankle-foot orthosis, knee brace, wrist splint) shortens or stops the severe
+clonus; the jaw has none.
 """
 
 import math
@@ -62,6 +64,14 @@ def main() -> None:
                 axes[0 if variant == "severe" else 1, col].plot(
                     t[window], result.angle_deg[window], lw=0.8, color="C3" if variant == "severe" else "C0"
                 )
+        braced = spec.with_orthosis(spec.model("severe"))  # the orthosis that fits the joint (none: jaw)
+        mb = rs.clonus_metrics(rs.simulate(braced, test.protocol, duration_s=duration))
+        row["orthosis"] = {
+            "name": spec.orthosis_name,
+            "beats": mb.beats,
+            "duration_s": mb.duration_s,
+            "scats": mb.scats,
+        }
         crit = stability.critical_gain(
             spec.model("severe"), test.protocol.hold_torque_nm, scan_points=21 if args.quick else 41
         )
@@ -77,7 +87,8 @@ def main() -> None:
             f"{name:6} {test.name:28} severe {sev['frequency_hz']:5.2f} Hz ({sev['beats']} beats, "
             f"ongoing {sev['ongoing']}), mild {row['mild']['beats']} beats / {row['mild']['duration_s']:.1f} s, "
             f"healthy {row['healthy']['beats']} beats; latency healthy {row['healthy_burst_onset_ms']:.1f} ms, "
-            f"severe {row['severe_burst_onset_ms']:.1f} ms; "
+            f"severe {row['severe_burst_onset_ms']:.1f} ms; with {spec.orthosis_name}: {mb.beats} beats "
+            f"/ {mb.duration_s:.1f} s; "
             f"critical gain {crit.gain:.2f} at {crit.frequency_hz:.2f} Hz"
         )
     fig.suptitle("One model, four joints: each joint's own clonus test (only the joint's data differ)")

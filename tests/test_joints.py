@@ -59,6 +59,17 @@ def test_mild_variant_is_fatigable_where_the_ankle_recipe_makes_it_so(name: str)
     assert m.beats >= 3 and not m.ongoing
 
 
+@pytest.mark.parametrize("name", list(SEVERE_HZ))
+def test_each_joints_orthosis_shortens_its_severe_clonus(name: str) -> None:
+    spec = joint(name)
+    braced = spec.with_orthosis(spec.model("severe"))
+    m = rs.clonus_metrics(rs.simulate(braced, spec.clonus_test.protocol, duration_s=spec.clonus_test.duration_s))
+    if name == "jaw":  # no orthosis for the jaw
+        assert braced == spec.model("severe") and m.ongoing
+    else:
+        assert m.duration_s < 5.0 and not m.ongoing
+
+
 def test_ankle_joint_is_todays_model() -> None:
     ankle = joint("ankle")
     for variant in ("healthy", "mild", "severe"):
