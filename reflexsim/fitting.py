@@ -63,8 +63,19 @@ DIFF_STEP = 1e-4  # forward-difference step, as a fraction of the search box
 
 
 class FitError(ParameterError):
-    """A fit was asked for something it cannot do (unknown or duplicated free parameter, a search
-    box outside the parameter's range, a trace without an angle ...)."""
+    """A fit was asked for something it cannot do.
+
+    An unknown or duplicated free parameter, a search box outside the parameter's range, a trace
+    without an angle, a confidence level outside [0.5, 1) ... (a `ParameterError`).
+
+    Examples
+    --------
+    >>> from reflexsim.fitting import fit
+    >>> fit("recording.csv", confidence=1.5)
+    Traceback (most recent call last):
+    ...
+    reflexsim.fitting.FitError: confidence = 1.5 must lie in [0.5, 1)
+    """
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,28 @@ class FittedParameter:
 
     `ci_lo`/`ci_hi` are the profile-likelihood interval at `FitResult.confidence`; an end that
     reached the search box is the box's edge and `identifiable` is False.
+
+    Attributes
+    ----------
+    path : str
+        The parameter's dotted path.
+    value : float
+        The estimate, in `unit`.
+    ci_lo, ci_hi : float
+        The confidence interval (NaN when no profile was computed).
+    search_lo, search_hi : float
+        The search box.
+    unit : str
+        The parameter's unit (``"1"`` = dimensionless).
+    identifiable : bool
+        Whether the trace pins the parameter (no trade-off, interval inside the box).
+
+    Examples
+    --------
+    >>> from reflexsim.fitting import FittedParameter
+    >>> gain = FittedParameter("reflex.gain", 2.98, 2.96, 2.99, 0.9, 14.4, "1", True)
+    >>> gain.as_dict()["ci"]
+    [2.96, 2.99]
     """
 
     path: str
@@ -85,6 +118,13 @@ class FittedParameter:
     identifiable: bool
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``path``, ``value``, ``ci``, ``search_box``, ``unit``, ``identifiable``.
+
+        Returns
+        -------
+        dict
+            The fields, the interval and the box as two-element lists.
+        """
         return {
             "path": self.path,
             "value": self.value,
@@ -97,7 +137,55 @@ class FittedParameter:
 
 @dataclass(frozen=True, eq=False)
 class FitResult:
-    """What `fit` found: parameters with intervals, the fitted model and run, residuals, warnings."""
+    """What `fit` found: parameters with intervals, the fitted model and run, residuals, warnings.
+
+    Attributes
+    ----------
+    parameters : tuple of FittedParameter
+        One per free parameter, in the order given.
+    model : Model
+        The fitted model (the starting model with the estimates).
+    protocol : ClonusTest, TorqueProfile or another protocol
+        The protocol the fit simulated.
+    fitted : Result
+        The fitted model's run.
+    trace : Trace
+        The recording.
+    correlation : numpy.ndarray
+        Correlation matrix of the estimates (Gauss–Newton), free parameters × free parameters.
+    angle_rms_deg : float
+        RMS angle residual, deg (offset and drift removed).
+    envelope_rms : float or None
+        RMS EMG envelope residual as a fraction of its spread; None without an envelope.
+    effective_samples : float
+        Sample count corrected for the residuals' autocorrelation (`effective_samples`).
+    n_simulations : int
+        Simulations run.
+    seconds : float
+        Wall-clock time of the fit, s.
+    warnings : tuple of str
+        Trade-offs and intervals that reached the search box.
+    confidence : float, default 0.95
+        Confidence level of the intervals.
+    profiles : mapping of str to (numpy.ndarray, numpy.ndarray)
+        Per parameter: the profiled values and their deviance.
+    ci_method : str
+        How the intervals were computed.
+
+    Examples
+    --------
+    A fit runs about a hundred simulations (about 1 s), so it is not run here:
+
+    >>> import reflexsim as rs
+    >>> from reflexsim.fitting import fit, synthetic_recording
+    >>> truth = rs.simulate(rs.preset("severe").with_values({"reflex.gain": 3.0}), duration_s=2.0)
+    >>> result = fit(synthetic_recording(truth), "severe", free=("reflex.gain",))  # doctest: +SKIP
+    >>> print(result.summary())  # doctest: +SKIP
+    fit of synthetic recording of severe (109 simulations, 1.1 s)
+      reflex.gain = 2.976 1   95% CI [2.96, 2.992]
+      angle residual 0.207° RMS (offset and drift removed)
+      EMG envelope residual 0.310 of its spread (RMS)
+    """
 
     parameters: tuple[FittedParameter, ...]
     model: Model
@@ -117,10 +205,17 @@ class FitResult:
 
     @property
     def values(self) -> dict[str, float]:
+        """The estimates, ``{path: value}``."""
         return {p.path: p.value for p in self.parameters}
 
     def summary(self) -> str:
-        """The estimates with their intervals, the residuals and the warnings, as text."""
+        """The estimates with their intervals, the residuals and the warnings, as text.
+
+        Returns
+        -------
+        str
+            One line per parameter, residual and correlation, then the warnings.
+        """
         pct = round(100 * self.confidence)
         lines = [f"fit of {self.trace.source or 'a trace'} ({self.n_simulations} simulations, {self.seconds:.1f} s)"]
         for p in self.parameters:
@@ -137,7 +232,13 @@ class FitResult:
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: parameters, intervals, residuals, correlations, warnings, method."""
+        """JSON-ready: parameters, intervals, residuals, correlations, warnings, method.
+
+        Returns
+        -------
+        dict
+            Everything but the model, the runs and the profiles.
+        """
         return {
             "parameters": [p.as_dict() for p in self.parameters],
             "confidence": self.confidence,
@@ -152,8 +253,15 @@ class FitResult:
         }
 
     def figure(self) -> Any:
-        """Recorded and fitted traces overlaid, residuals, and each parameter's profile
-        (`reflexsim.plotting.fit_figure`; save it with ``.savefig(path)``)."""
+        """Recorded and fitted traces overlaid, residuals, and each parameter's profile.
+
+        Drawn by `reflexsim.plotting.fit_figure`; save it with ``.savefig(path)``.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure.
+        """
         from .plotting import fit_figure
 
         return fit_figure(self)
@@ -260,8 +368,31 @@ def _spread(x: np.ndarray) -> float:
 
 
 def effective_samples(residuals: np.ndarray) -> float:
-    """Sample count corrected for autocorrelation: n / (1 + 2 Σ ρ_k), the sum over lags up to the
-    first non-positive autocorrelation (Geyer's initial positive sequence, simplified)."""
+    """Sample count corrected for autocorrelation: n / (1 + 2 Σ ρ_k).
+
+    The sum runs over lags up to the first non-positive autocorrelation (Geyer's initial positive
+    sequence, simplified). Neighbouring samples of a fast recording are not independent errors;
+    without this correction the confidence intervals would shrink with the sampling rate.
+
+    Parameters
+    ----------
+    residuals : numpy.ndarray
+        The residuals, in sample order.
+
+    Returns
+    -------
+    float
+        The effective number of independent samples, at most ``len(residuals)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.fitting import effective_samples
+    >>> white = np.random.default_rng(0).normal(size=1000)
+    >>> slow = np.sin(np.linspace(0.0, 20.0, 1000))  # strongly autocorrelated
+    >>> round(effective_samples(white)), round(effective_samples(slow))
+    (988, 10)
+    """
     r = residuals - residuals.mean()
     n = r.size
     if n < 3 or not np.any(r):
@@ -292,6 +423,36 @@ def synthetic_recording(
     run; the EMG envelope is the model's excitation in volts (`emg_volts_per_unit` at full
     recruitment) plus a 10 µV offset and white noise of SD `emg_noise` times the envelope's
     largest value. Events are the protocol's.
+
+    Parameters
+    ----------
+    result : Result
+        The simulated run (the "truth").
+    sampling_rate_hz : float, default 1000.0
+        Sampling rate of the recording, Hz.
+    angle_noise_deg : float, default 0.2
+        SD of the angle's white noise, deg.
+    drift_deg : float, default 0.5
+        Linear baseline drift of the angle over the run, deg.
+    emg_noise : float, default 0.05
+        SD of the envelope's white noise, as a fraction of its largest value.
+    emg_volts_per_unit : float, default 2e-3
+        Envelope at full recruitment, V.
+    seed : int, default 0
+        Seed of the noise.
+
+    Returns
+    -------
+    Trace
+        The recording, with an angle and an EMG envelope in V.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.fitting import synthetic_recording
+    >>> recording = synthetic_recording(rs.simulate(rs.preset("severe"), duration_s=2.0))
+    >>> float(recording.sampling_rate_hz), recording.envelope_unit, recording.source
+    (1000.0, 'V', 'synthetic recording of severe')
     """
     from .traces import from_columns
 
@@ -414,6 +575,55 @@ def fit(
     standard clonus test). `bounds` narrow the search box ({path: (lo, hi)}; default: a factor of
     4 around the model's value, inside the documented range). See the module docstring for the
     method; `FitResult.summary()` for the answer.
+
+    Parameters
+    ----------
+    trace : Trace, Result, DataFrame, Dataset, str or Path
+        The recording (anything `reflexsim.traces.as_trace` reads); it needs an angle.
+    model : Model or str, optional
+        The model whose other parameters are held, or a preset name (default: ``"severe"``).
+    protocol : ClonusTest, TorqueProfile or another protocol, optional
+        The test the recording followed (default: ``ClonusTest()``).
+    free : sequence of str or str, default ("reflex.gain", "reflex.delay_s")
+        The dotted paths to estimate.
+    bounds : mapping of str to (float, float), optional
+        Search boxes, ``{path: (lo, hi)}``, inside the parameters' valid ranges.
+    dt_s : float, default 5e-4
+        Simulation step, s.
+    candidates : int, default 64
+        Sobol candidates of the global stage, in [1, 4096].
+    confidence : float, default 0.95
+        Confidence level of the intervals, in [0.5, 1).
+    seed : int, default 0
+        Seed of the Sobol design.
+    profile : bool, default True
+        Compute profile-likelihood intervals (False: estimates only, intervals NaN).
+
+    Returns
+    -------
+    FitResult
+        The estimates, intervals, fitted model and run, residuals and warnings.
+
+    Raises
+    ------
+    FitError
+        If a free parameter is unknown or duplicated, a box lies outside its range, the trace has
+        no angle, or `candidates` or `confidence` is out of range.
+    TraceError
+        If `trace` cannot be read.
+
+    Examples
+    --------
+    A fit of a synthetic recording of known gain; it runs about a hundred simulations (about 1 s),
+    so it is not run here:
+
+    >>> import reflexsim as rs
+    >>> from reflexsim.fitting import fit, synthetic_recording
+    >>> truth = rs.simulate(rs.preset("severe").with_values({"reflex.gain": 3.0}), duration_s=2.0)
+    >>> result = fit(synthetic_recording(truth), "severe", free=("reflex.gain",))  # doctest: +SKIP
+    >>> gain = result.parameters[0]  # doctest: +SKIP
+    >>> round(gain.value, 2), round(gain.ci_lo, 2), round(gain.ci_hi, 2), gain.identifiable  # doctest: +SKIP
+    (2.98, 2.96, 2.99, True)
     """
     started = time.perf_counter()
     free = _check_free(free)

@@ -55,6 +55,7 @@ CONVERTED = [
     "reflexsim.metrics",
     "reflexsim.treatments",
     "reflexsim.traces",
+    "reflexsim.fitting",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
