@@ -1,8 +1,9 @@
 """An interactive clonus-test explorer for the classroom (matplotlib widgets).
 
     reflexsim explore                 # a window (needs a display)
-    >>> %matplotlib widget            # in Jupyter (ipympl), then:
-    >>> from reflexsim.explorer import Explorer; Explorer().figure
+
+    %matplotlib widget                # in Jupyter (ipympl), then in a cell:
+    from reflexsim.explorer import Explorer; Explorer().figure
 
 Sliders change the reflex loop (gain, threshold, delay, twitch, foot inertia, passive
 stiffness) and the treatments (medication, Botox weeks, AFO stiffness and stop, heel wedge);
@@ -34,7 +35,28 @@ DURATION_S = 12.0  # long enough to grade clonus > 10 s (SCATS 3, Tardieu 4)
 
 @dataclass(frozen=True)
 class Control:
-    """One slider: what it sets, its label and range in the units shown to the user."""
+    """One slider: what it sets, its label and range in the units shown to the user.
+
+    Attributes
+    ----------
+    key : str
+        The control's name in `Explorer.values`.
+    label : str
+        The slider's label, with the unit shown.
+    lo, hi : float
+        The slider's range, in the unit shown.
+    path : str or None, default None
+        The model parameter it sets; None for a treatment control (Botox, AFO, wedge).
+    to_si : float, default 1.0
+        Factor from the shown value to the parameter's SI value (1e-3 for ms -> s).
+
+    Examples
+    --------
+    >>> from reflexsim.explorer import CONTROLS
+    >>> delay = next(c for c in CONTROLS if c.key == "delay")
+    >>> delay.label, delay.path, delay.to_si
+    ('loop delay (ms)', 'reflex.delay_s', 0.001)
+    """
 
     key: str
     label: str
@@ -60,7 +82,30 @@ _NO_STOP_DEG = 20.0
 
 
 def model_from_settings(preset_name: str, values: dict[str, float], medication: str) -> Model:
-    """The model the explorer's controls describe: a preset, slider overrides, then treatments."""
+    """The model the explorer's controls describe: a preset, slider overrides, then treatments.
+
+    Parameters
+    ----------
+    preset_name : str
+        ``"healthy"``, ``"mild"`` or ``"severe"``.
+    values : dict of str to float
+        Slider positions by `Control.key`, in the units shown (every control's key).
+    medication : str
+        One of `MEDICATIONS` (``"none"`` for none), applied at its default dose.
+
+    Returns
+    -------
+    Model
+        The preset with the slider values, then the medication, Botox and AFO applied.
+
+    Examples
+    --------
+    >>> from reflexsim.explorer import model_from_settings, preset_values
+    >>> values = preset_values("severe") | {"gain": 2.0, "botox": 3.0}
+    >>> model = model_from_settings("severe", values, "tizanidine")
+    >>> model.name
+    'severe + tizanidine + botox:weeks=3'
+    """
     model = preset(preset_name)
     overrides = {c.path: values[c.key] * c.to_si for c in CONTROLS if c.path is not None}
     model = model.with_values(overrides, name=preset_name)
@@ -75,7 +120,25 @@ def model_from_settings(preset_name: str, values: dict[str, float], medication: 
 
 
 def preset_values(preset_name: str) -> dict[str, float]:
-    """Slider positions that reproduce a preset without treatment."""
+    """Slider positions that reproduce a preset without treatment.
+
+    Parameters
+    ----------
+    preset_name : str
+        ``"healthy"``, ``"mild"`` or ``"severe"``.
+
+    Returns
+    -------
+    dict of str to float
+        `Control.key` -> position, in the units shown (treatments off).
+
+    Examples
+    --------
+    >>> from reflexsim.explorer import preset_values
+    >>> values = preset_values("severe")
+    >>> values["gain"], values["delay"], values["botox"]
+    (3.6, 40.0, 0.0)
+    """
     model = PRESETS[preset_name]
     values = {c.key: model.get(c.path) / c.to_si for c in CONTROLS if c.path is not None}
     values.update(botox=0.0, afo=0.0, stop=_NO_STOP_DEG, wedge=0.0)
@@ -83,7 +146,44 @@ def preset_values(preset_name: str) -> dict[str, float]:
 
 
 class Explorer:
-    """The explorer's figure and state. `figure` is a matplotlib Figure with live widgets."""
+    """The explorer's figure and state. `figure` is a matplotlib Figure with live widgets.
+
+    Building it runs the 12 s clonus test and the critical-gain scan of the stability margin
+    (several seconds); moving the gain slider afterwards reruns only the test.
+
+    Parameters
+    ----------
+    preset_name : str, default "severe"
+        The preset the sliders start at.
+    figure : matplotlib.figure.Figure, optional
+        The figure to draw into (default: a new 12 × 7.5 in figure).
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure with the traces, the numbers and the widgets.
+    values : dict of str to float
+        Slider positions by `Control.key`.
+    result : Result or None
+        The latest run.
+    metrics : ClonusMetrics or None
+        Its grades.
+    last_compute_ms, last_update_ms : float
+        Time of the latest simulation and grading, and of the whole update, ms.
+
+    Examples
+    --------
+    Building the explorer takes several seconds (a 12 s clonus test and a critical-gain scan), so
+    it is not run here:
+
+    >>> from reflexsim.explorer import Explorer
+    >>> explorer = Explorer("severe")  # doctest: +SKIP
+    >>> explorer.metrics.beats, explorer.metrics.scats  # doctest: +SKIP
+    (64, 3)
+    >>> explorer.set_value("gain", 1.0)  # doctest: +SKIP
+    >>> explorer.metrics.beats  # doctest: +SKIP
+    1
+    """
 
     def __init__(self, preset_name: str = "severe", *, figure: Figure | None = None) -> None:
         import matplotlib.pyplot as plt
@@ -135,16 +235,38 @@ class Explorer:
     # --- callbacks (also the programmatic interface) ------------------------------------------
 
     def set_value(self, key: str, value: float) -> None:
+        """Set one control (the slider callback) and rerun the test.
+
+        Parameters
+        ----------
+        key : str
+            The control's `Control.key`.
+        value : float
+            Its position, in the unit shown.
+        """
         self.values[key] = float(value)
         if not self._updating:
             self.update()
 
     def set_medication(self, label: str) -> None:
+        """Choose the medication (the radio-button callback) and rerun the test.
+
+        Parameters
+        ----------
+        label : str
+            One of `MEDICATIONS`.
+        """
         self.medication = label
         self.update()
 
     def set_preset(self, label: str) -> None:
-        """Move every slider to the preset's values (one redraw, not one per slider)."""
+        """Move every slider to the preset's values (one redraw, not one per slider).
+
+        Parameters
+        ----------
+        label : str
+            ``"healthy"``, ``"mild"`` or ``"severe"``.
+        """
         self.preset_name = label
         self.values = preset_values(label)
         self._updating = True
@@ -156,6 +278,13 @@ class Explorer:
         self.update()
 
     def model(self) -> Model:
+        """The model the current settings describe (`model_from_settings`).
+
+        Returns
+        -------
+        Model
+            The preset with the sliders and treatments applied.
+        """
         return model_from_settings(self.preset_name, self.values, self.medication)
 
     def update(self) -> None:
@@ -214,7 +343,25 @@ class Explorer:
 
 
 def explore(preset_name: str = "severe") -> Explorer:
-    """Open the explorer in a window (blocks until it is closed) or in a Jupyter widget."""
+    """Open the explorer in a window (blocks until it is closed) or in a Jupyter widget.
+
+    Parameters
+    ----------
+    preset_name : str, default "severe"
+        The preset the sliders start at.
+
+    Returns
+    -------
+    Explorer
+        The explorer, once its window is closed.
+
+    Examples
+    --------
+    It opens a window and waits for it to close, so it is not run here:
+
+    >>> from reflexsim.explorer import explore
+    >>> explorer = explore("mild")  # doctest: +SKIP
+    """
     import matplotlib.pyplot as plt
 
     explorer = Explorer(preset_name)

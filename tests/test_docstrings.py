@@ -56,6 +56,7 @@ CONVERTED = [
     "reflexsim.treatments",
     "reflexsim.traces",
     "reflexsim.fitting",
+    "reflexsim.explorer",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
