@@ -211,6 +211,7 @@ def actuator_torque(result: Result) -> np.ndarray:
     out[:, kernel.Y_ACT] = result.activation
     out[:, kernel.Y_CE_VELOCITY] = result.ce_velocity_per_s
     out[:, kernel.Y_EFFICACY] = result.reflex_efficacy
+    out[:, kernel.O_CAPACITY] = result.force_capacity
     sig = np.empty((n, kernel.N_SIGNALS))
     p = result.model.pack()
     kernel.signals(

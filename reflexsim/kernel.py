@@ -68,6 +68,8 @@ PARAM_PATHS = (
     "muscle.passive_scale",
     "muscle.contraction_time_s",
     "muscle.electromechanical_delay_s",
+    "muscle.fatigue_rate_per_s",
+    "muscle.fatigue_recovery_s",
     "spindle.baseline_rate_ips",
     "spindle.velocity_gain_ips",
     "spindle.velocity_exponent",
@@ -115,6 +117,8 @@ P_PE_EXP = _IX["muscle.passive_exponent"]
 P_PE_SCALE = _IX["muscle.passive_scale"]
 P_TWITCH = _IX["muscle.contraction_time_s"]
 P_EMD = _IX["muscle.electromechanical_delay_s"]
+P_FATIGUE_RATE = _IX["muscle.fatigue_rate_per_s"]
+P_FATIGUE_RECOVERY = _IX["muscle.fatigue_recovery_s"]
 P_IA_BASE = _IX["spindle.baseline_rate_ips"]
 P_IA_VGAIN = _IX["spindle.velocity_gain_ips"]
 P_IA_VEXP = _IX["spindle.velocity_exponent"]
@@ -422,8 +426,11 @@ LOCKSTEP_LANES = 32  # simulations per block: 4 interleaved vectors of 8 float64
     C_DEPRESSION,
     C_INV_RECOVERY,
     C_HOLD,
-) = range(0, 44 * LOCKSTEP_LANES, LOCKSTEP_LANES)
-N_CONST_ROWS = 44
+    C_CAPACITY,
+    C_FATIGUE_RATE,
+    C_INV_FATIGUE_RECOVERY,
+) = range(0, 47 * LOCKSTEP_LANES, LOCKSTEP_LANES)
+N_CONST_ROWS = 47
 CONST_SIZE = N_CONST_ROWS * LOCKSTEP_LANES
 
 
@@ -431,7 +438,9 @@ CONST_SIZE = N_CONST_ROWS * LOCKSTEP_LANES
 def fill_constants(c, i, p):
     """Lane i of the constants record from packed parameters p (C_HOLD is set by `prepare`).
 
-    Returns True if the lane needs the rarely used terms (orthosis stop, foot gravity)."""
+    Two rows change during a run, between steps: C_HOLD (the examiner's holding torque) and
+    C_CAPACITY (the muscle's force capacity, 1 = unfatigued; `advance_capacity`).
+    Returns True if the lane needs the rarely used terms (orthosis stop, foot gravity, fatigue)."""
     cos_pen = math.cos(p[P_PENNATION])
     fibre_m_per_rad = p[P_MOMENT_ARM] / cos_pen  # rigid-tendon geometry
     lam_per_rad = fibre_m_per_rad / p[P_LOPT]
@@ -483,7 +492,11 @@ def fill_constants(c, i, p):
     c[C_DEPRESSION + i] = p[P_DEPRESSION]
     c[C_INV_RECOVERY + i] = 1.0 / p[P_RECOVERY]
     c[C_HOLD + i] = 0.0
-    return has_stop or c[C_GRAVITY_TORQUE + i] > 0.0
+    c[C_CAPACITY + i] = 1.0
+    c[C_FATIGUE_RATE + i] = p[P_FATIGUE_RATE]
+    c[C_INV_FATIGUE_RECOVERY + i] = 1.0 / p[P_FATIGUE_RECOVERY]
+    # gravity may pull either way (knee pendulum)
+    return has_stop or c[C_GRAVITY_TORQUE + i] != 0.0 or p[P_FATIGUE_RATE] > 0.0
 
 
 @njit(cache=True)
@@ -531,10 +544,11 @@ def force_velocity(c, i, x):
 
 @njit(cache=True, forceinline=True, error_model="numpy")
 def muscle_forces(c, i, theta, act, ce_velocity, lanes):
-    """Triceps surae fibre force in N as (active a·F_max·f_l·f_v, passive fibre force)."""
+    """Triceps surae fibre force in N as (active a·F·F_max·f_l·f_v, passive fibre force), with F
+    the force capacity left by fatigue (`advance_capacity`; 1 when fresh)."""
     lam = fibre_length(c, i, theta)
     f_v = force_velocity(c, i, ce_velocity * c[C_INV_VMAX + i])
-    active = act * c[C_FMAX + i] * force_length(c, i, lam, lanes) * f_v
+    active = act * c[C_CAPACITY + i] * c[C_FMAX + i] * force_length(c, i, lam, lanes) * f_v
     passive = c[C_PASSIVE_AT_OPT + i] * _exp(c[C_PE_EXP + i] * (lam - 1.0), lanes)
     return active, passive
 
@@ -634,6 +648,25 @@ def advance_efficacy(c, i, efficacy, drive0, drive1, dt, lanes):
     rate = c[C_INV_RECOVERY + i] + c[C_DEPRESSION + i] * 0.5 * (drive0 + drive1)
     settled = c[C_INV_RECOVERY + i] / rate
     return settled + (efficacy - settled) * _exp(-rate * dt, lanes)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def capacity_rate(c, i, capacity, act):
+    """d(capacity)/dt: muscle fatigue. Force capacity is lost in proportion to activation and to
+    what is left (`fatigue_rate_per_s` at full activation) and recovers toward 1 with
+    `fatigue_recovery_s` (a one-compartment fatigue model; the rates are calibrated on the Burke
+    fatigue test: fatigue index 0.85 control, 0.31 chronically paralysed, 2 min at duty 1/3)."""
+    return (1.0 - capacity) * c[C_INV_FATIGUE_RECOVERY + i] - c[C_FATIGUE_RATE + i] * act * capacity
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
+def advance_capacity(c, i, act0, act1, dt, lanes):
+    """Force capacity one step later: the exact solution of `capacity_rate` with the activation at
+    its mean over the step (as `advance_efficacy`). Capacity changes over seconds to minutes, so
+    it is held constant within a step (a row of the constants record) and advanced between steps."""
+    rate = c[C_INV_FATIGUE_RECOVERY + i] + c[C_FATIGUE_RATE + i] * 0.5 * (act0 + act1)
+    settled = c[C_INV_FATIGUE_RECOVERY + i] / rate
+    return settled + (c[C_CAPACITY + i] - settled) * _exp(-rate * dt, lanes)
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
@@ -1005,9 +1038,10 @@ def max_stable_dt(c, theta_lo, theta_hi, hand_k, hand_b, omega_max):
 # ---------------------------------------------------------------------------------------------
 # One run from rest: `simulate` records it, `sweep_exact` grades it on the fly.
 
-O_U = N_STATES  # output columns: the state, then the pool excitation u (undelayed) and the Ia rate
-O_RATE = N_STATES + 1
-OUT_COLUMNS = N_STATES + 2
+O_U = N_STATES  # output columns: the state, then the pool excitation u (undelayed), the Ia rate
+O_RATE = N_STATES + 1  # and the muscle's force capacity (fatigue)
+O_CAPACITY = N_STATES + 2
+OUT_COLUMNS = N_STATES + 3
 
 # Grading constants passed to the graders as one small array.
 EV_STRETCH_S = 0  # catch window opens
@@ -1036,7 +1070,7 @@ def active_torque(c, i, y):
 def run(p, seg, samples, theta_start, dt, n_steps, ev, out, m):
     """Integrate n_steps of dt from the resting initial state.
 
-    Records every step point into `out` (OUT_COLUMNS: the state, u, Ia rate) when it has
+    Records every step point into `out` (OUT_COLUMNS: the state, u, Ia rate, capacity) when it has
     n_steps + 1 rows, and grades the run into metric vector m with the beat detector when `ev`
     holds the grading constants (EV_*), updating the detector exactly as `detect` does over a
     recorded run. Returns (status, step of failure or -1, holding torque).
@@ -1055,6 +1089,7 @@ def run(p, seg, samples, theta_start, dt, n_steps, ev, out, m):
             out[0, j] = y[j]
         out[0, O_U] = u_init
         out[0, O_RATE] = excitation(c, 0, y[Y_THETA], 0.0, 1.0, False)[1]
+        out[0, O_CAPACITY] = 1.0
     drive = 0.0  # no dynamic Ia discharge at rest
     det = detector_new()
     active0 = active_torque(c, 0, y)
@@ -1069,8 +1104,11 @@ def run(p, seg, samples, theta_start, dt, n_steps, ev, out, m):
         i_seg, row = current_row(seg, k, i_seg, row, dt)
         hand, x0, xh, x1 = protocol_inputs(samples, row, k * dt, dt)
         u0, uh, u1 = read_stages(buf, k, taps, u_init)
+        act0 = y[Y_ACT]
         y = rk4_step(c, 0, hand, x0, xh, x1, y, u0, uh, u1, dt, extras, False)
         y, u, rate, drive = finish_step(c, 0, y, drive, dt, False)
+        if extras:
+            c[C_CAPACITY] = advance_capacity(c, 0, act0, y[Y_ACT], dt, False)
         if record:
             for j in range(N_STATES):
                 out[k + 1, j] = y[j]
@@ -1081,6 +1119,7 @@ def run(p, seg, samples, theta_start, dt, n_steps, ev, out, m):
         if record:
             out[k + 1, O_U] = u
             out[k + 1, O_RATE] = rate
+            out[k + 1, O_CAPACITY] = c[C_CAPACITY]
         if grade:
             t = (k + 1) * dt
             reflex = 0.0  # the detector reads the reflex torque only inside the catch window
@@ -1122,6 +1161,7 @@ def signals(p, seg, samples, dt, hold, out, delay_s, sig):
         i_seg, row = current_row(seg, k, i_seg, row, dt)
         hand, x0, _xh, _x1 = protocol_inputs(samples, row, k * dt, dt)
         sig[k, SIG_SPINDLE_RATE] = out[k, O_RATE]
+        c[C_CAPACITY] = out[k, O_CAPACITY]
         j = k + off
         sig[k, SIG_EXCITATION] = (
             w0 * out[min(max(j - 1, 0), n - 1), O_U]
@@ -1424,8 +1464,11 @@ def _lockstep_lanes(work, hand, x0, xh, x1, dt, extras):
             work[W_Y + 4 * LOCKSTEP_LANES + i],
             work[W_Y + 5 * LOCKSTEP_LANES + i],
         )
+        act0 = y[Y_ACT]
         y = rk4_step(work, i, hand, x0, xh, x1, y, work[W_U0 + i], work[W_UH + i], work[W_U1 + i], dt, extras, True)
         y, u, _, drive = finish_step(work, i, y, work[W_DRIVE + i], dt, True)
+        if extras:
+            work[C_CAPACITY + i] = advance_capacity(work, i, act0, y[Y_ACT], dt, True)
         work[W_Y + i] = y[0]
         work[W_Y + LOCKSTEP_LANES + i] = y[1]
         work[W_Y + 2 * LOCKSTEP_LANES + i] = y[2]
@@ -1438,7 +1481,7 @@ def _lockstep_lanes(work, hand, x0, xh, x1, dt, extras):
 
 @njit(cache=True, error_model="numpy")
 def _lockstep_step_lean(work, hand, x0, xh, x1, dt):
-    """`_lockstep_lanes` for blocks in which no lane has an orthosis stop or foot gravity."""
+    """`_lockstep_lanes` for blocks in which no lane has an orthosis stop, foot gravity or fatigue."""
     _lockstep_lanes(work, hand, x0, xh, x1, dt, False)
 
 
@@ -1449,16 +1492,19 @@ def _lockstep_step_full(work, hand, x0, xh, x1, dt):
 
 
 @njit(cache=True)
-def _lockstep_grade(det, work, states, n_batch, k_first, dt, active0, ev, status, fail_step):
+def _lockstep_grade(det, work, states, capacity, n_batch, k_first, dt, active0, ev, status, fail_step):
     """Status checks (as `run`) and detector updates for the states of steps
-    k_first + 1 .. k_first + n_batch of each live lane (states: N_STATES x LOCKSTEP_BATCH x lanes)."""
+    k_first + 1 .. k_first + n_batch of each live lane (states: N_STATES x LOCKSTEP_BATCH x lanes;
+    capacity: the force capacity at those steps, LOCKSTEP_BATCH x lanes)."""
     t_stretch, t_hold, t_catch_end = ev[EV_STRETCH_S], ev[EV_HOLD_S], ev[EV_CATCH_END_S]
     threshold = ev[EV_BEAT_THRESHOLD_RAD]
     for i in range(status.shape[0]):
         if status[i] != STATUS_OK:
             continue
         s = det[i]
+        current = work[C_CAPACITY + i]  # the reflex torque of step b needs that step's capacity
         for b in range(n_batch):
+            work[C_CAPACITY + i] = capacity[b, i]
             y = (states[0, b, i], states[1, b, i], states[2, b, i], states[3, b, i], states[4, b, i], states[5, b, i])
             k = k_first + b + 1
             st = step_status(y)
@@ -1472,6 +1518,7 @@ def _lockstep_grade(det, work, states, n_batch, k_first, dt, active0, ev, status
             if t <= t_catch_end:
                 reflex = -(active_torque(work, i, y) - active0[i])
             detector_update(s, t, y[Y_THETA], reflex, t_stretch, t_hold, t_catch_end, threshold)
+        work[C_CAPACITY + i] = current
 
 
 @njit(cache=True)
@@ -1535,6 +1582,7 @@ def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, ev, metrics,
     for i in range(LOCKSTEP_LANES):
         k_fast = max(k_fast, 1 - offsets[0, i])
     states = np.empty((N_STATES, LOCKSTEP_BATCH, LOCKSTEP_LANES))
+    capacity = np.ones((LOCKSTEP_BATCH, LOCKSTEP_LANES))
     i_seg = 0
     row = segment_row(seg, 0, dt)
     k_first = 0
@@ -1578,8 +1626,10 @@ def _lockstep_block(params, seg, samples, theta_start, dt, n_steps, ev, metrics,
             buf[i, slot] = work[W_U_NEW + i]
             for j in range(N_STATES):
                 states[j, b, i] = work[W_Y + j * LOCKSTEP_LANES + i]
+            if extras:
+                capacity[b, i] = work[C_CAPACITY + i]
         if b == LOCKSTEP_BATCH - 1 or k == n_steps - 1:
-            _lockstep_grade(det, work, states, b + 1, k_first, dt, active0, ev, status, fail_step)
+            _lockstep_grade(det, work, states, capacity, b + 1, k_first, dt, active0, ev, status, fail_step)
             k_first = k + 1
     for i in range(n):
         if status[i] == STATUS_OK:

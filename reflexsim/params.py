@@ -534,6 +534,15 @@ class Muscle(Validated):
         Vandervoort & McComas 1983; Sale et al. 1982 (triceps surae 112 ± 11 ms).
     electromechanical_delay_s : float, default 0.012
         Delay from EMG to onset of force; s, valid range [0, 0.05]; source: Nordez et al. 2009, J Appl Physiol.
+    fatigue_rate_per_s : float, default 0
+        Loss of force capacity per second at full activation (0 = no fatigue, the default); 0.0050 for a control
+        muscle, 0.040 for a chronically paralysed one; 1/s, valid range [0, 0.1]; source: Burke fatigue test (40
+        Hz trains, duty 1/3, 2 min): fatigue index 0.85 control, 0.31 chronically paralysed (Thomas group,
+        physiology-joints.md §3); the rates end that test at those indices with the default recovery time.
+    fatigue_recovery_s : float, default 300
+        Time constant of the recovery of force capacity at rest; s, valid range [10, 3600]; source: model
+        assumption (minutes; time constants for soleus under 5 Hz burst activation not found,
+        physiology-joints.md §3).
 
     Raises
     ------
@@ -643,6 +652,26 @@ class Muscle(Validated):
     )
     electromechanical_delay_s: float = param(
         0.012, "s", 0.0, 0.05, "delay from EMG to onset of force", "Nordez et al. 2009, J Appl Physiol"
+    )
+    fatigue_rate_per_s: float = param(
+        0.0,
+        "1/s",
+        0.0,
+        0.1,
+        "loss of force capacity per second at full activation (0 = no fatigue, the default); 0.0050 for a "
+        "control muscle, 0.040 for a chronically paralysed one",
+        "Burke fatigue test (40 Hz trains, duty 1/3, 2 min): fatigue index 0.85 control, 0.31 chronically "
+        "paralysed (Thomas group, physiology-joints.md §3); the rates end that test at those indices with "
+        "the default recovery time",
+    )
+    fatigue_recovery_s: float = param(
+        300.0,
+        "s",
+        10.0,
+        3600.0,
+        "time constant of the recovery of force capacity at rest",
+        "model assumption (minutes; time constants for soleus under 5 Hz burst activation not found, "
+        "physiology-joints.md §3)",
     )
 
 

@@ -116,7 +116,9 @@ def solve_reference(
         step = int(np.floor(t / grid_dt_s + 1e-9))
         return kernel.segment_index(seg, step, 0)
 
-    y = np.array(kernel.rest_state(theta0, u_init), dtype=float)
+    # the muscle's force capacity (fatigue) is one more ODE here: the kernel holds it in the
+    # constants record and advances it between steps, the reference integrates it with the rest
+    y = np.array([*kernel.rest_state(theta0, u_init), 1.0], dtype=float)
     for t_a, t_b in itertools.pairwise(breaks):
         if t_b - t_a < 1e-12:
             continue
@@ -125,7 +127,9 @@ def solve_reference(
 
         def f(t, state, row=row, hand=hand):
             stage = kernel.stage_inputs(samples, row, t)  # (torque, reference angle) at t
-            return kernel.full_rhs(c, 0, hand, stage, tuple(state), u_at(t - delay), True, False)
+            c[kernel.C_CAPACITY] = state[kernel.N_STATES]
+            d = kernel.full_rhs(c, 0, hand, stage, tuple(state[: kernel.N_STATES]), u_at(t - delay), True, False)
+            return (*d, kernel.capacity_rate(c, 0, state[kernel.N_STATES], state[kernel.Y_ACT]))
 
         sol = solve_ivp(f, (t_a, t_b), y, method=method, rtol=rtol, atol=atol, dense_output=True)
         if not sol.success:
@@ -139,5 +143,5 @@ def solve_reference(
     states = np.empty((n + 1, kernel.N_STATES))
     for k, t in enumerate(time):
         i = min(bisect.bisect_right(starts, t) - 1, len(pieces) - 1)
-        states[k] = pieces[i](t)
+        states[k] = pieces[i](t)[: kernel.N_STATES]
     return time, states

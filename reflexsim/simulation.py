@@ -36,7 +36,8 @@ class Result:
     rates in imp/s, excitation and activation as fractions of full recruitment,
     `ce_velocity_per_s` the contractile element's lengthening velocity in optimal fibre lengths
     per second, `reflex_efficacy` the Ia–motoneuron transmission left after post-activation
-    depression (1 = rested).
+    depression (1 = rested), `force_capacity` the muscle's force capacity left by fatigue (1 =
+    fresh; constant 1 unless ``muscle.fatigue_rate_per_s`` > 0).
 
     Every array has one value per recorded step, ``len(time_s)`` = number of steps + 1.
 
@@ -63,6 +64,8 @@ class Result:
         Contractile element lengthening velocity, optimal fibre lengths per second.
     reflex_efficacy : numpy.ndarray
         Ia–motoneuron transmission left after post-activation depression (1 = rested).
+    force_capacity : numpy.ndarray
+        Force capacity left by fatigue (1 = fresh).
     excitation : numpy.ndarray
         Motoneuron pool excitation (EMG-like), fraction of full recruitment.
     spindle_rate_ips : numpy.ndarray
@@ -100,6 +103,7 @@ class Result:
     activation: np.ndarray = field(repr=False)
     ce_velocity_per_s: np.ndarray = field(repr=False)
     reflex_efficacy: np.ndarray = field(repr=False)
+    force_capacity: np.ndarray = field(repr=False)
     excitation: np.ndarray = field(repr=False)
     spindle_rate_ips: np.ndarray = field(repr=False)
     muscle_force_n: np.ndarray = field(repr=False)
@@ -146,6 +150,7 @@ class Result:
             "activation",
             "ce_velocity_per_s",
             "reflex_efficacy",
+            "force_capacity",
             "excitation",
             "spindle_rate_ips",
             "muscle_force_n",
@@ -573,6 +578,7 @@ def simulate(
         activation=out[:, kernel.Y_ACT],
         ce_velocity_per_s=out[:, kernel.Y_CE_VELOCITY],
         reflex_efficacy=out[:, kernel.Y_EFFICACY],
+        force_capacity=out[:, kernel.O_CAPACITY],
         excitation=sig[:, kernel.SIG_EXCITATION],
         spindle_rate_ips=sig[:, kernel.SIG_SPINDLE_RATE],
         muscle_force_n=sig[:, kernel.SIG_MUSCLE_FORCE],

@@ -16,6 +16,7 @@ EXPERIMENTS = [
     "botox_timecourse",
     "clonus_test",
     "convergence",
+    "fatigue",
     "joints",
     "reflex_loop",
     "sensitivity",

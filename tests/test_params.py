@@ -136,12 +136,16 @@ def test_resting_angle_is_plantarflexed_like_the_relaxed_foot():
 
 def test_constants_record_fills_lane_zero_and_flags_the_rare_terms():
     """`kernel.constants` fills lane 0 of a LOCKSTEP_LANES-wide record; `extras` is set exactly
-    when a lane needs foot gravity or an orthosis stop."""
+    when a lane needs foot gravity, an orthosis stop or muscle fatigue."""
     c, extras = kernel.constants(Model().pack())
     assert c.shape == (kernel.CONST_SIZE,) and not extras
     assert c[kernel.C_INV_INERTIA] == 1.0 / Model().foot.inertia_kg_m2
     assert not np.any(c[kernel.C_INV_INERTIA + 1 : kernel.C_INV_INERTIA + kernel.LOCKSTEP_LANES])
-    for changes in ({"foot.gravity_m_per_s2": 9.81}, {"orthosis.stop_angle_rad": 0.1}):
+    for changes in (
+        {"foot.gravity_m_per_s2": 9.81},
+        {"orthosis.stop_angle_rad": 0.1},
+        {"muscle.fatigue_rate_per_s": 0.01},
+    ):
         assert kernel.constants(Model().with_values(changes).pack())[1], changes
     # a stop with zero stiffness or at infinity is no stop; gravity with the centre of mass on the axis is none
     for changes in (
@@ -162,7 +166,8 @@ def test_state_layout():
         "ce_velocity": kernel.Y_CE_VELOCITY,
         "efficacy": kernel.Y_EFFICACY,
     }
-    assert kernel.OUT_COLUMNS == kernel.N_STATES + 2
+    assert kernel.OUT_COLUMNS == kernel.N_STATES + 3
+    assert {kernel.O_U, kernel.O_RATE, kernel.O_CAPACITY} == set(range(kernel.N_STATES, kernel.OUT_COLUMNS))
 
 
 def test_model_doc_lists_every_parameter():

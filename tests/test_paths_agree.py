@@ -169,7 +169,7 @@ def test_simulate_exact_and_lockstep_agree_anywhere_in_the_box(batch, protocol, 
 
 def test_a_latin_hypercube_of_the_whole_box_agrees_and_covers_every_outcome():
     """192 points spread over every parameter's range: a first block of LOCKSTEP_LANES without
-    gravity or stops (the lean kernel variant), then blocks that mix lanes with and without
+    gravity, stops or fatigue (the lean kernel variant), then blocks that mix lanes with and without
     them. Every point agrees, and the sample does reach clonus, stops and gravity in runs that
     finish, and refusals."""
     from scipy.stats import qmc
@@ -183,12 +183,17 @@ def test_a_latin_hypercube_of_the_whole_box_agrees_and_covers_every_outcome():
     unit = qmc.LatinHypercube(d=len(PATHS), seed=np.random.default_rng(20261128)).random(n)
     values = qmc.scale(unit, lows, highs)
     stop, gravity = PATHS.index("orthosis.stop_angle_rad"), PATHS.index("foot.gravity_m_per_s2")
+    fatigue = PATHS.index("muscle.fatigue_rate_per_s")
     lanes = kernel.LOCKSTEP_LANES
     values[:lanes, stop] = math.inf  # the first block runs without the rare terms
     values[:lanes, gravity] = 0.0
+    values[:lanes, fatigue] = 0.0
     values[lanes + 1 :: 2, stop] = math.inf
     batch = [dict(zip(PATHS, row.tolist(), strict=True)) for row in values]
     seen = assert_paths_agree(batch, ClonusTest(), DEFAULT_DT_S)
-    assert seen["ok"] >= n // 2, seen
+    # The ranges now span every joint's segment (inertia 1e-4 to 1 kg·m², moment arms 5 to 100 mm), so
+    # at the fixed default step more than half the box is refused as too stiff (both paths agree on
+    # that, which is checked above); a third must still run to the end.
+    assert seen["ok"] >= n // 3, seen
     assert seen["clonus"] >= 3 and seen["gravity_ok"] >= 10 and seen["stop_ok"] >= 10, seen
     assert seen["refused"] >= 1, seen
