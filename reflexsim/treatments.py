@@ -790,7 +790,7 @@ _ALL: tuple[Treatment, ...] = (
 TREATMENTS: Mapping[str, Treatment] = MappingProxyType({t.name: t for t in _ALL})
 
 
-def get(name: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "treatment") -> Treatment:
+def get(name: str, registry: Mapping[str, Treatment] | None = None, kind: str = "treatment") -> Treatment:
     """The treatment called `name`, or an error listing the valid names.
 
     `registry` and `kind` let another registry of the same shape (`reflexsim.triggers.TRIGGERS`,
@@ -800,8 +800,8 @@ def get(name: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "
     ----------
     name : str
         The treatment's name.
-    registry : mapping of str to Treatment, default TREATMENTS
-        Where to look it up.
+    registry : mapping of str to Treatment, optional
+        Where to look it up (default: the module's `TREATMENTS`, read when called).
     kind : str, default "treatment"
         What messages call it.
 
@@ -825,6 +825,8 @@ def get(name: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "
     ...
     reflexsim.treatments.TreatmentError: unknown treatment 'botux'; did you mean 'botox'? valid treatments: ...
     """
+    if registry is None:
+        registry = TREATMENTS
     try:
         return registry[name]
     except KeyError:
@@ -867,7 +869,7 @@ def apply(model: Model, name: str, **values: float) -> Model:
 
 
 def parse_spec(
-    spec: str, registry: Mapping[str, Treatment] = TREATMENTS, kind: str = "treatment"
+    spec: str, registry: Mapping[str, Treatment] | None = None, kind: str = "treatment"
 ) -> tuple[str, dict[str, float | str]]:
     """Parse ``NAME[:key=value,...]`` (the command-line form) into a name and its keys.
 
@@ -875,8 +877,8 @@ def parse_spec(
     ----------
     spec : str
         For example ``"botox:weeks=3,every_weeks=12"``.
-    registry : mapping of str to Treatment, default TREATMENTS
-        Where the name is looked up.
+    registry : mapping of str to Treatment, optional
+        Where the name is looked up (default `TREATMENTS`).
     kind : str, default "treatment"
         What messages call it.
 
@@ -921,7 +923,7 @@ def parse_spec(
 def apply_all(
     model: Model,
     specs: Iterable[str | tuple[str, Mapping[str, float]]],
-    registry: Mapping[str, Treatment] = TREATMENTS,
+    registry: Mapping[str, Treatment] | None = None,
     kind: str = "treatment",
 ) -> Model:
     """Apply treatments in order; each is ``"NAME[:key=value,...]"`` or ``(name, {key: value})``.
@@ -932,8 +934,8 @@ def apply_all(
         The model to treat.
     specs : iterable of str or (str, mapping)
         The treatments, applied first to last.
-    registry : mapping of str to Treatment, default TREATMENTS
-        Where the names are looked up.
+    registry : mapping of str to Treatment, optional
+        Where the names are looked up (default `TREATMENTS`).
     kind : str, default "treatment"
         What messages call them.
 

@@ -309,8 +309,6 @@ def test_treatment_keys_with_a_monkeypatched_registry(monkeypatch):
     )
     registry = {**treatments_module.TREATMENTS, "weakness": fake}
     monkeypatch.setattr(treatments_module, "TREATMENTS", registry)
-    # treatments.get takes the registry as a default argument (bound when it was defined): replace it too
-    monkeypatch.setattr(treatments_module.get, "__defaults__", (registry, "treatment"))
     ds = sweep(SEVERE, {"treatment.weakness.fraction": [0.0, 0.5]}, duration_s=SHORT_S)
     weakened = treatments_module.apply(SEVERE, "weakness", fraction=0.5)
     weak = sweep(weakened, {"reflex.gain": [SEVERE.reflex.gain]}, duration_s=SHORT_S)
