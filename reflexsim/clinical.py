@@ -232,6 +232,7 @@ def tardieu_test(
         )
         result = simulate(model, protocol, duration_s=protocol.settle_s + protocol.stretch_duration_s + duration_s)
         m = clonus_metrics(result)
+        assert m.tardieu is not None  # None only for a recorded trace without reflex torque
         rows.append(TardieuStretchResult(label, velocity, catch_angle_deg(result), m.tardieu, m))
     fastest = max(rows, key=lambda r: r.velocity_deg_per_s)
     return TardieuResult(tuple(rows), dorsiflexion_range_deg(model), fastest.catch_angle_deg)

@@ -296,8 +296,8 @@ def cohort(
     import xarray as xr
 
     results = []
-    for spec in [None, *treatments]:
-        arm_base, design = _arm_models(base, patients, spec)
+    for arm_spec in [None, *treatments]:
+        arm_base, design = _arm_models(base, patients, arm_spec)
         ds = sweep(arm_base, zipped(design), protocol=protocol, duration_s=duration_s, progress=progress)
         metrics = ds.drop_vars([c for c in ds.coords if c != "point"]).rename(point="patient")
         results.append(metrics.drop_vars("patient"))

@@ -313,7 +313,7 @@ class _Objective:
     def residuals_from(self, sim_angle_deg: np.ndarray | None, sim_exc: np.ndarray | None, sel: np.ndarray):
         """Scaled residual vector over the samples `sel` (simulated series at those samples)."""
         angle = self.angle[sel]
-        if sim_angle_deg is None:
+        if sim_angle_deg is None or sim_exc is None:  # a failed run: both are None
             r = np.full(angle.size, FAILED_RUN_PENALTY)
             return r if self.envelope is None else np.concatenate([r, r])
         basis = _nuisance_basis(self.t[sel])
@@ -672,7 +672,9 @@ def fit(
 
     correlation = _correlation(jac, hi - lo)
     threshold = float(stats.chi2.ppf(confidence, 1))
-    intervals, profiles, warnings = [], {}, []
+    intervals: list[tuple[float, float]] = []
+    profiles: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    warnings: list[str] = []
     for j, path in enumerate(free):
         if profile:
             ci, grid, dev = _profile(obj, x, j, lo, hi, horizons[-1], rss, n_eff, threshold, jac)

@@ -370,6 +370,7 @@ def fit_figure(fit: FitResult) -> Figure:
     t = trace.time_s + shift
     keep = t >= 0.0
     t = t[keep]
+    assert trace.angle_rad is not None  # fit refuses a trace without an angle
     recorded = np.degrees(trace.angle_rad[keep])
     simulated = np.interp(t, run.time_s, run.angle_deg)
     basis = np.column_stack([np.ones_like(t), t - t.mean()])

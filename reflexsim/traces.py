@@ -560,12 +560,12 @@ def resolve_columns(
             found[role].append(name)
     chosen: dict[str, str] = {}
     explicit = {"time": time_column, "angle": angle_column, "emg": emg_column, "torque": torque_column}
-    for role, name in explicit.items():
-        if name is not None:
-            if name not in names:
+    for role, column in explicit.items():
+        if column is not None:
+            if column not in names:
                 option = f"{role}_column"
-                raise TraceError(f"{where}: no column {name!r} (given as {option}); columns: {listed}")
-            chosen[role] = name
+                raise TraceError(f"{where}: no column {column!r} (given as {option}); columns: {listed}")
+            chosen[role] = column
     if "emg" in chosen:  # an explicit EMG column: raw unless its name or emg_kind says envelope
         named = _ROLE_OF_NAME.get(_split_name(chosen["emg"])[0])
         if (emg_kind or ("envelope" if named == "envelope" else "raw")) == "envelope":
