@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .errors import ReflexsimError
@@ -28,6 +30,8 @@ from .treatments import apply
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
+
+    from .stability import CriticalGain
 
 MEDICATIONS = ("none", "baclofen", "tizanidine", "diazepam")
 DURATION_S = 12.0  # long enough to grade clonus > 10 s (SCATS 3, Tardieu 4)
@@ -145,6 +149,15 @@ def preset_values(preset_name: str) -> dict[str, float]:
     return values
 
 
+def _on_label(action: Callable[[str], None]) -> Callable[[str | None], None]:
+    # RadioButtons' callbacks are typed to take None (no button selected); a click always selects one
+    def callback(label: str | None) -> None:
+        if label is not None:
+            action(label)
+
+    return callback
+
+
 class Explorer:
     """The explorer's figure and state. `figure` is a matplotlib Figure with live widgets.
 
@@ -195,7 +208,7 @@ class Explorer:
         self.protocol = ClonusTest()
         self.last_update_ms = math.nan
         self.last_compute_ms = math.nan
-        self._critical = None
+        self._critical: CriticalGain | None = None
         self._critical_key = b""
         self.result: Result | None = None
         self.metrics: ClonusMetrics | None = None
@@ -221,13 +234,13 @@ class Explorer:
             ax = fig.add_axes((0.76, 0.95 - 0.05 * i, 0.17, 0.03))
             slider = Slider(ax, c.label, c.lo, c.hi, valinit=self.values[c.key])
             slider.label.set_fontsize(8)
-            slider.on_changed(lambda value, key=c.key: self.set_value(key, value))
+            slider.on_changed(partial(self.set_value, c.key))
             self.sliders[c.key] = slider
         self.preset_buttons = RadioButtons(fig.add_axes((0.66, 0.18, 0.12, 0.2)), list(PRESETS))
         self.preset_buttons.set_active(list(PRESETS).index(preset_name))
-        self.preset_buttons.on_clicked(self.set_preset)
+        self.preset_buttons.on_clicked(_on_label(self.set_preset))
         self.medication_buttons = RadioButtons(fig.add_axes((0.80, 0.18, 0.14, 0.2)), list(MEDICATIONS))
-        self.medication_buttons.on_clicked(self.set_medication)
+        self.medication_buttons.on_clicked(_on_label(self.set_medication))
         self.stretch_button = Button(fig.add_axes((0.66, 0.05, 0.28, 0.08)), "stretch!")
         self.stretch_button.on_clicked(lambda _event: self.update())
         self.update()
@@ -318,10 +331,10 @@ class Explorer:
         from . import stability
 
         key = model.with_values({"reflex.gain": 0.0}).pack().tobytes()
-        if key != self._critical_key:
-            self._critical = stability.critical_gain(model, scan_points=11)
-            self._critical_key = key
         crit = self._critical
+        if crit is None or key != self._critical_key:
+            crit = self._critical = stability.critical_gain(model, scan_points=11)
+            self._critical_key = key
         linear = stability.analyse(model)
         state = "unstable" if not linear.stable else "stable"
         if not crit.found:
