@@ -168,7 +168,7 @@ def test_a_read_only_folder_is_refused_before_the_work(folder, capsys, monkeypat
     refused([*SW[:-1], "ro/s.nc", *GAIN], folder, capsys, "is not writable")
 
 
-@pytest.mark.parametrize("target", ["figure", "netcdf", "csv"])
+@pytest.mark.parametrize("target", ["figure", "netcdf", "csv", "chunk"])
 def test_a_full_disk_is_one_line_and_leaves_no_partial_file(target, folder, capsys, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -178,6 +178,9 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(target, folder, caps
         argv = ["clonus-test", "--duration", "0.5", "--plot", "x.png"]
     elif target == "netcdf":
         monkeypatch.setattr(xr.Dataset, "to_netcdf", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("HDF error")))
+        argv = [*SW, *GAIN]
+    elif target == "chunk":  # the first checkpoint chunk cannot be written: no finished chunk, no folder left
+        monkeypatch.setattr(np, "savez", full)
         argv = [*SW, *GAIN]
     else:
         monkeypatch.setattr(Path, "write_text", full)
@@ -190,6 +193,8 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(target, folder, caps
     assert not any(name.startswith(".") or name in ("x.png", "s.nc", "h.csv") for name in left), left
     # a sweep keeps its finished chunks (rerun the command once there is room): never a partial file
     assert not {name for name in left if not name.startswith("s.nc.checkpoint")}, left
+    if target == "chunk":
+        assert not left, left
 
 
 def test_every_json_output_is_strict_json(folder, capsys):

@@ -251,6 +251,10 @@ def _execute(
             _run_local(plan, todo, finished)
         else:
             _run_dask(client, plan, todo, finished)
+    except BaseException:
+        if checkpoint is not None:
+            checkpoint.remove_if_empty()
+        raise
     finally:
         bar.close()
     if np.any(status == _NOT_RUN):  # pragma: no cover - every chunk reports or raises

@@ -180,6 +180,12 @@ class Checkpoint:
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def remove_if_empty(self) -> None:
+        """After a failed or interrupted run: a folder holding no finished chunk is removed (nothing is
+        lost, and a full disk or an early Ctrl-C leaves nothing behind); one with chunks is kept."""
+        if self.folder.is_dir() and not any(self.folder.glob("chunk-*.npz")):
+            self.remove()
+
 
 def _chunk_name(index: int) -> str:
     return f"chunk-{index:07d}.npz"
