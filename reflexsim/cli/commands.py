@@ -27,7 +27,15 @@ from ..research_cli import beats_payload, metrics_lines
 from ..simulation import DEFAULT_DT_S, simulate
 from ..treatments import TREATMENTS, Treatment, apply_all
 from ..triggers import TRIGGERS
-from .options import CliError, changed_paths, checked_figure, joint_protocol, model_from_args, print_json
+from .options import (
+    CliError,
+    changed_paths,
+    checked_figure,
+    joint_clonus_test,
+    joint_protocol,
+    model_from_args,
+    print_json,
+)
 
 # Points of a Hopf boundary one command computes (each a root search of ~0.1-1 s).
 MAX_BOUNDARY_POINTS = 2000
@@ -122,7 +130,7 @@ def cmd_tardieu(args: argparse.Namespace) -> int:
     from ..plotting import TARDIEU_WORDS
 
     model = model_from_args(args)
-    test = JOINTS[args.joint].clonus_test.protocol  # the joint's own start angle and pressure
+    test = joint_clonus_test(args.joint)  # the joint's own start angle and pressure
     start = min(10.0, max(-40.0, test.start_deg - 20.0))
     result = tardieu_test(model, start_deg=start, hold_torque_nm=test.hold_torque_nm)
     if args.json:
@@ -239,7 +247,7 @@ def cmd_stability(args: argparse.Namespace) -> int:
 
     model = model_from_args(args)
     if args.hold_torque_nm is None:  # the joint's own test pressure
-        args.hold_torque_nm = JOINTS[args.joint].clonus_test.protocol.hold_torque_nm
+        args.hold_torque_nm = joint_clonus_test(args.joint).hold_torque_nm
     if args.boundary:
         return _stability_boundary(model, args)
     if args.out or args.plot:

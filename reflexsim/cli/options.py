@@ -107,11 +107,19 @@ def joint_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def joint_clonus_test(name: str) -> ClonusTest:
+    """The joint's clonus test protocol: the command line sets and reads a `ClonusTest`'s fields."""
+    protocol = JOINTS[name].clonus_test.protocol
+    if not isinstance(protocol, ClonusTest):
+        raise CliError(f"--joint {name}: its clonus test is a {type(protocol).__name__}, not a ClonusTest")
+    return protocol
+
+
 def joint_protocol(args: argparse.Namespace) -> ClonusTest:
     """The --joint's clonus test with the protocol options given on the command line."""
     import dataclasses
 
-    base = JOINTS[getattr(args, "joint", DEFAULT_JOINT)].clonus_test.protocol
+    base = joint_clonus_test(getattr(args, "joint", DEFAULT_JOINT))
     names = ("stretch_deg", "velocity_deg_per_s", "hold_torque_nm")
     given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     return dataclasses.replace(base, **given)
