@@ -60,6 +60,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import kernel
+from .errors import TraceError
 from .simulation import Result
 from .traces import Trace, as_trace, burst_threshold
 
@@ -237,9 +238,11 @@ def _detect(
     _check_threshold(beat_threshold_deg)
     if trace.angle_rad is not None:
         signal, threshold = trace.angle_rad, math.radians(beat_threshold_deg)
-    else:
+    elif trace.envelope is not None:
         signal, threshold = trace.envelope, burst_threshold(trace)
         threshold = threshold if threshold > 0 else math.inf  # a flat envelope has no beats
+    else:  # the readers refuse such a file; a Trace built by hand can still be one
+        raise TraceError("a trace needs an angle or an EMG envelope to be graded")
     reflex = trace.reflex_torque_nm if trace.reflex_torque_nm is not None else np.zeros_like(trace.time_s)
     m, kinds, times, values = kernel.detect_events(
         trace.time_s,
@@ -490,7 +493,11 @@ def beats_table(
     """
     trace = as_trace(source)
     metrics, kinds, times, values = _detect(trace, beat_threshold_deg, catch_torque_nm, slight_torque_nm)
-    beat_t, beat_v, trough_t, trough_v, next_trough = [], [], [], [], []
+    beat_t: list[float] = []
+    beat_v: list[float] = []
+    trough_t: list[float] = []
+    trough_v: list[float] = []
+    next_trough: list[float] = []
     last_min_t = last_min_v = math.nan
     for kind, t, v in zip(kinds.tolist(), times.tolist(), values.tolist(), strict=True):
         if kind == kernel.EXTREMUM_MIN:
