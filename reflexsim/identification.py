@@ -46,7 +46,7 @@ DEFAULT_SKIP_S = 1.0  # the default fit window leaves out the first second of th
 MIN_WINDOWS_IN_FIT = 10  # a fit needs at least this many smoothing windows of data
 TONE_RANGE = (describe("reflex.tone").lo, describe("reflex.tone").hi)
 TONE_TOLERANCE = 1e-12  # bisection on the tone stops when its bracket is this narrow
-ANGLE_RANGE_DEG = PositionPerturbation.__dataclass_fields__["angle_deg"].metadata["range"]
+ANGLE_RANGE_DEG: tuple[float, float] = PositionPerturbation.__dataclass_fields__["angle_deg"].metadata["range"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -95,16 +96,16 @@ def solve_reference(
     delay = float(kernel.delay_steps(p, 1.0))  # the loop delay in s, as `run` reads it
 
     event_times = sorted({row[kernel.SEG_START_STEP] * grid_dt_s for row in seg} | {0.0})
-    breaks = set()
+    breaks: set[float] = set()
     for t_event in event_times:
         for n in range(4):  # discontinuities propagate through the delay
             breaks.add(t_event + n * delay)
     n_chunks = int(np.ceil(duration_s / delay))
     breaks |= {i * delay for i in range(n_chunks + 1)}  # method of steps: no interval longer than the delay
-    breaks = [*sorted(b for b in breaks if 0.0 <= b < duration_s), duration_s]
+    bounds = [*sorted(b for b in breaks if 0.0 <= b < duration_s), duration_s]
 
     starts: list[float] = []
-    pieces = []
+    pieces: list[Callable[[float], np.ndarray]] = []  # scipy's dense outputs (OdeSolution)
 
     def u_at(s: float) -> float:
         if s <= 0.0:
@@ -119,7 +120,7 @@ def solve_reference(
     # the muscle's force capacity (fatigue) is one more ODE here: the kernel holds it in the
     # constants record and advances it between steps, the reference integrates it with the rest
     y = np.array([*kernel.rest_state(theta0, u_init), 1.0], dtype=float)
-    for t_a, t_b in itertools.pairwise(breaks):
+    for t_a, t_b in itertools.pairwise(bounds):
         if t_b - t_a < 1e-12:
             continue
         row = kernel.segment_row(seg, seg_at(0.5 * (t_a + t_b)), grid_dt_s)
