@@ -1368,7 +1368,9 @@ def joint_comparison(names: Sequence[str] | None = None, *, duration_s: float = 
         severe = simulate(spec.model("severe"), test.protocol, duration_s=duration_s)
         healthy = simulate(spec.model("healthy"), test.protocol, duration_s=duration_s)
         ms, mh = clonus_metrics(severe), clonus_metrics(healthy)
-        crit = stability.critical_gain(spec.model("severe"), test.protocol.hold_torque_nm)
+        protocol = test.protocol  # a ClonusTest for every joint (joints.ClinicalTest): its pressure sets the hold
+        hold = protocol.hold_torque_nm if isinstance(protocol, ClonusTest) else stability.DEFAULT_HOLD_TORQUE_NM
+        crit = stability.critical_gain(spec.model("severe"), hold)
         lit = spec.literature
         rows.append(
             JointRow(
