@@ -543,12 +543,15 @@ def force_velocity(c, i, x):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
-def muscle_forces(c, i, theta, act, ce_velocity, lanes):
+def muscle_forces(c, i, theta, act, ce_velocity, extras, lanes):
     """Triceps surae fibre force in N as (active a·F·F_max·f_l·f_v, passive fibre force), with F
-    the force capacity left by fatigue (`advance_capacity`; 1 when fresh)."""
+    the force capacity left by fatigue (`advance_capacity`; 1 when fresh, and always 1 without
+    `extras`, so the lean lockstep variant does not read it)."""
     lam = fibre_length(c, i, theta)
     f_v = force_velocity(c, i, ce_velocity * c[C_INV_VMAX + i])
-    active = act * c[C_CAPACITY + i] * c[C_FMAX + i] * force_length(c, i, lam, lanes) * f_v
+    if extras:
+        act = act * c[C_CAPACITY + i]
+    active = act * c[C_FMAX + i] * force_length(c, i, lam, lanes) * f_v
     passive = c[C_PASSIVE_AT_OPT + i] * _exp(c[C_PE_EXP + i] * (lam - 1.0), lanes)
     return active, passive
 
@@ -679,7 +682,7 @@ def excitation(c, i, theta, omega, efficacy, lanes):
 @njit(cache=True, forceinline=True, error_model="numpy")
 def net_torque(c, i, theta, omega, act, ce_velocity, extras, lanes):
     """Muscle plus joint torque on the foot (everything but the protocol's torque), N·m."""
-    active, passive = muscle_forces(c, i, theta, act, ce_velocity, lanes)
+    active, passive = muscle_forces(c, i, theta, act, ce_velocity, extras, lanes)
     return -c[C_TORQUE_PER_FORCE + i] * (active + passive) + joint_torque(c, i, theta, omega, extras, lanes)
 
 
@@ -1062,7 +1065,7 @@ def delay_steps(p, dt):
 @njit(cache=True, inline="always")
 def active_torque(c, i, y):
     """Active muscle torque (N·m, plantarflexing < 0) at state y."""
-    active, _ = muscle_forces(c, i, y[Y_THETA], y[Y_ACT], y[Y_CE_VELOCITY], False)
+    active, _ = muscle_forces(c, i, y[Y_THETA], y[Y_ACT], y[Y_CE_VELOCITY], True, False)
     return -c[C_TORQUE_PER_FORCE + i] * active
 
 
@@ -1169,7 +1172,7 @@ def signals(p, seg, samples, dt, hold, out, delay_s, sig):
             + w2 * out[min(max(j + 1, 0), n - 1), O_U]
             + w3 * out[min(max(j + 2, 0), n - 1), O_U]
         )
-        active, passive = muscle_forces(c, 0, theta, out[k, Y_ACT], out[k, Y_CE_VELOCITY], False)
+        active, passive = muscle_forces(c, 0, theta, out[k, Y_ACT], out[k, Y_CE_VELOCITY], True, False)
         sig[k, SIG_MUSCLE_FORCE] = active + passive
         sig[k, SIG_ACTIVE_TORQUE] = -c[C_TORQUE_PER_FORCE] * active
         sig[k, SIG_MUSCLE_PASSIVE_TORQUE] = -c[C_TORQUE_PER_FORCE] * passive

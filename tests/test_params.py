@@ -117,7 +117,7 @@ def test_passive_fit_reproduces_riener_edrich_dorsiflexion_term():
     c, _ = kernel.constants(Model().pack())
     for deg in (-20.0, -10.0, 0.0, 10.0, 20.0):
         theta = math.radians(deg)
-        active, passive = kernel.muscle_forces(c, 0, theta, 0.0, 0.0, False)
+        active, passive = kernel.muscle_forces(c, 0, theta, 0.0, 0.0, True, False)
         assert active == 0.0  # a relaxed muscle pulls with its passive force only
         tau = c[kernel.C_TORQUE_PER_FORCE] * passive
         expected = math.exp(2.1016 - 0.0843 * (-deg))  # R&E, angle positive in plantarflexion
