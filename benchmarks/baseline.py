@@ -108,7 +108,7 @@ def warm_sweep() -> dict:
 
     t0 = time.perf_counter()
     model = rs.preset("severe")
-    sweep(model, grid_spec(model, 2), duration_s=0.2, progress=False)
+    sweep(model, grid_spec(model, 2), duration_s=0.5, progress=False)
     return {"seconds": time.perf_counter() - t0}
 
 

@@ -73,8 +73,8 @@ def best_of(run, repeats: int) -> float:
 
 def warm_up() -> None:
     """Load (or compile) both sweep kernels in this process."""
-    sweep(MODEL, grid_spec(2), duration_s=0.2, progress=False)
-    sweep(MODEL, grid_spec(2), duration_s=0.2, kernel_name="exact", progress=False)
+    sweep(MODEL, grid_spec(2), duration_s=0.5, progress=False)
+    sweep(MODEL, grid_spec(2), duration_s=0.5, kernel_name="exact", progress=False)
 
 
 def cpu_description() -> tuple[str, float, bool]:
