@@ -326,9 +326,11 @@ class Validated:
 
     section: ClassVar[str]
     error: ClassVar[type[Exception]] = ParameterError
+    # every subclass is a dataclass: this declares it to type checkers (typeshed's DataclassInstance)
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             path = f"{self.section}.{f.name}"
             lo, hi = f.metadata["range"]
@@ -1028,7 +1030,8 @@ class Model:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            kind = str if f.name == "name" else f.default_factory  # type: ignore[misc]
+            kind = str if f.name == "name" else f.default_factory
+            assert isinstance(kind, type)  # a section's default_factory is its class
             if not isinstance(value, kind):
                 shown = (
                     "a str" if kind is str else f"a {kind.__name__} section (e.g. reflexsim.params.{kind.__name__}())"
@@ -1230,6 +1233,7 @@ def describe(path: str, value: float | None = None) -> ParamInfo:
     """
     _split(path)
     f = _FIELDS[path]
+    assert f.default is not dataclasses.MISSING  # `param` gives every parameter a default
     lo, hi = f.metadata["range"]
     return ParamInfo(
         path=path,
