@@ -220,7 +220,8 @@ class FitResult:
         lines = [f"fit of {self.trace.source or 'a trace'} ({self.n_simulations} simulations, {self.seconds:.1f} s)"]
         for p in self.parameters:
             flag = "" if p.identifiable else "  (not identifiable)"
-            lines.append(f"  {p.path} = {p.value:.4g} {p.unit}   {pct}% CI [{p.ci_lo:.4g}, {p.ci_hi:.4g}]{flag}")
+            unit = "" if p.unit == "1" else f" {p.unit}"  # a dimensionless value is shown bare
+            lines.append(f"  {p.path} = {p.value:.4g}{unit}   {pct}% CI [{p.ci_lo:.4g}, {p.ci_hi:.4g}]{flag}")
         lines.append(f"  angle residual {self.angle_rms_deg:.3f}° RMS (offset and drift removed)")
         if self.envelope_rms is not None:
             lines.append(f"  EMG envelope residual {self.envelope_rms:.3f} of its spread (RMS)")
