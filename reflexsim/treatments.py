@@ -922,7 +922,7 @@ def parse_spec(
 
 def apply_all(
     model: Model,
-    specs: Iterable[str | tuple[str, Mapping[str, float]]],
+    specs: Iterable[str | tuple[str, Mapping[str, float | str]]],
     registry: Mapping[str, Treatment] | None = None,
     kind: str = "treatment",
 ) -> Model:

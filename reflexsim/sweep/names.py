@@ -315,7 +315,8 @@ def sel(
     >>> float(sel(ds, **{"reflex.gain": 2.0}).beats), float(sel(ds, reflex_gain=1.0).beats)
     (2.0, 0.0)
     """
-    wanted = {**(indexers or {}), **indexers_kwargs}
+    wanted: dict[Hashable, Any] = {**(indexers or {})}
+    wanted.update(indexers_kwargs)
     named = {variable(obj, key): value for key, value in wanted.items()}
     return obj.sel(named, method=method, tolerance=tolerance, drop=drop)
 

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -109,6 +110,19 @@ def _treat(model: Model, spec: Spec, dims: tuple[int, ...], values: tuple[float,
     return model
 
 
+@runtime_checkable
+class _Dataclass(Protocol):
+    # what `dataclasses.replace` needs (typeshed's DataclassInstance, which is not importable at run time)
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+
+def _with_fields(protocol: ProtocolLike, changes: Mapping[str, float]) -> ProtocolLike:
+    """A copy of the protocol with swept fields replaced (validated as it is built)."""
+    if not isinstance(protocol, _Dataclass):  # pragma: no cover - parse_key takes protocol keys from dataclass fields
+        raise SweepError(f"{type(protocol).__name__} is not a dataclass: its fields cannot be swept")
+    return dataclasses.replace(protocol, **changes)
+
+
 def make_plan(spec: Spec) -> Plan:
     """Validate every treatment and protocol combination (no simulation)."""
     keys = spec.keys
@@ -134,7 +148,7 @@ def make_plan(spec: Spec) -> Plan:
     cases = {}
     for values in _unique_rows(spec.design, protocol_dims):
         changes = {keys[i].name: v for i, v in zip(protocol_dims, values, strict=True)}
-        protocol = dataclasses.replace(spec.protocol, **changes) if changes else spec.protocol  # validated
+        protocol = _with_fields(spec.protocol, changes) if changes else spec.protocol
         cases[values] = Case(protocol, spec)
         cases[values].compiled(spec.max_dt_s if spec.dt_s is None else spec.dt_s)  # a protocol error shows now
     return Plan(spec, param_dims, treatment_dims, protocol_dims, treated, cases)

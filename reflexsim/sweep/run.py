@@ -262,6 +262,7 @@ def _execute(
     ds = dataset.build(spec, digest, metrics, status, failed_at, dt, command)
     if out is not None:
         write_netcdf(ds, out)
+    if checkpoint is not None:  # there is one exactly when `out` is given
         checkpoint.remove()
     return ds
 

@@ -78,7 +78,9 @@ def parse_key(text: str, protocol: ProtocolLike | None = None) -> SweepKey:
         return SweepKey(text, "treatment", name, key, tk.lo, tk.hi, tk.unit)
     if head == "protocol":
         protocol = ClonusTest() if protocol is None else protocol
-        known = {f.name: f for f in dataclasses.fields(protocol)} if dataclasses.is_dataclass(protocol) else {}
+        known: dict[str, dataclasses.Field[Any]] = (
+            {f.name: f for f in dataclasses.fields(protocol)} if dataclasses.is_dataclass(protocol) else {}
+        )
         f = known.get(rest)
         if f is None or "range" not in f.metadata:
             valid = ", ".join(n for n, g in known.items() if "range" in g.metadata) or "(none)"
@@ -155,7 +157,7 @@ class Spec:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def check_fixed_treatments(specs: Sequence[Any], keys: Sequence[SweepKey]) -> list[tuple[str, dict[str, float]]]:
+def check_fixed_treatments(specs: Sequence[Any], keys: Sequence[SweepKey]) -> list[tuple[str, dict[str, float | str]]]:
     """Fixed treatments as (name, values), refused where a swept key would silently undo them: a
     swept parameter the treatment acts on (its value would replace the treatment's effect) or the
     same treatment swept (it would be applied twice)."""
@@ -177,7 +179,7 @@ def check_fixed_treatments(specs: Sequence[Any], keys: Sequence[SweepKey]) -> li
     return parsed
 
 
-def _treatment_pair(spec: Any) -> tuple[str, dict[str, float]]:
+def _treatment_pair(spec: Any) -> tuple[str, dict[str, float | str]]:  # values checked when applied
     if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and isinstance(spec[1], Mapping):
         return spec[0], dict(spec[1])
     raise SweepError(f"a treatment is 'NAME[:key=value,...]' or (name, {{key: value}}), got {spec!r}")

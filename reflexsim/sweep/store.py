@@ -21,7 +21,7 @@ import shutil
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -196,7 +196,7 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0][:120]
 
 
-def netcdf_engine() -> str | None:
+def netcdf_engine() -> Literal["netcdf4"] | None:
     """netCDF4 (NetCDF-4 files, the `sweep` extra) if installed, else xarray's choice."""
     return "netcdf4" if importlib.util.find_spec("netCDF4") else None
 
