@@ -36,7 +36,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -224,6 +224,16 @@ def _blocks(values: np.ndarray, step: int) -> np.ndarray:
     return values.reshape(-1, step)
 
 
+class _SobolContext(TypedDict):
+    """The fields of a `SobolIndices` that do not depend on whether the output varies."""
+
+    output: str
+    names: tuple[str, ...]
+    samples: int
+    dropped: int
+    confidence: float
+
+
 def sobol_indices(
     names: Sequence[str],
     values: np.ndarray,
@@ -269,7 +279,7 @@ def sobol_indices(
             f"{len(kept)}: no indices can be estimated (is there clonus in this box?)"
         )
     y = kept.ravel()
-    common = {"output": output, "names": names, "samples": len(kept), "dropped": dropped, "confidence": confidence}
+    common = _SobolContext(output=output, names=tuple(names), samples=len(kept), dropped=dropped, confidence=confidence)
     if not np.ptp(y) > 0.0:
         note = f"{output} = {y[0]:.6g} on every run: no parameter changes it, and its indices are undefined"
         return SobolIndices(S1=nan, S1_conf=nan, ST=nan, ST_conf=nan, mean=float(y[0]), std=0.0, note=note, **common)
