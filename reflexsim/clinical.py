@@ -18,7 +18,7 @@ from . import kernel
 from .metrics import DEFAULT_CATCH_TORQUE_NM, ClonusMetrics, clonus_metrics
 from .params import Model
 from .protocols import TARDIEU_VELOCITIES_DEG_PER_S, TardieuStretch
-from .simulation import simulate
+from .simulation import Result, simulate
 
 # Firm, slow push that defines the end of the passive range: gives 14° in the healthy ankle (knee
 # extended), inside the usual 10-20° (model choice).
@@ -135,7 +135,7 @@ class TardieuResult:
         return next(s for s in self.stretches if s.label == label)
 
 
-def catch_angle_deg(result, catch_torque_nm: float = DEFAULT_CATCH_TORQUE_NM) -> float:
+def catch_angle_deg(result: Result, catch_torque_nm: float = DEFAULT_CATCH_TORQUE_NM) -> float:
     """Angle at which the reflex torque first reaches `catch_torque_nm` during the stretch and
     the catch window after it (0.3 s): where the examiner feels the catch; NaN if it never does.
 

@@ -4,6 +4,7 @@ Matplotlib is imported lazily so that importing reflexsim stays light."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from .fitting import FitResult
+    from .params import Model
+    from .stability import HopfBoundary
 
 SCATS_WORDS = {0: "no clonus", 1: "mild, < 3 s", 2: "moderate, 3–10 s", 3: "severe, > 10 s"}
 TARDIEU_WORDS = {
@@ -174,7 +177,7 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
     return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=kind))
 
 
-def reflex_loop_figure(model) -> Figure:
+def reflex_loop_figure(model: Model) -> Figure:
     """The stretch-reflex loop as a diagram: spindle → afferent → spinal cord → motoneuron →
     muscle → ankle → spindle, with the model's delays, gain and threshold, and where each
     treatment acts.
@@ -273,7 +276,7 @@ def reflex_loop_figure(model) -> Figure:
     return fig
 
 
-def hopf_boundary_figure(curves) -> Figure:
+def hopf_boundary_figure(curves: Sequence[tuple[str, Model, HopfBoundary]]) -> Figure:
     """Hopf boundaries (critical reflex gain against one parameter) of one or more models, each
     with its own operating point marked, and the crossing frequency along them.
 

@@ -1210,7 +1210,9 @@ def stretching_follows_evidence() -> TargetResult:
     )
 
 
-def hopf_agrees_with_simulation(delays=(0.03, 0.04, 0.05)) -> tuple[TargetResult, list[OnsetComparison]]:
+def hopf_agrees_with_simulation(
+    delays: Sequence[float] = (0.03, 0.04, 0.05),
+) -> tuple[TargetResult, list[OnsetComparison]]:
     """The simulated onset of sustained oscillation agrees with the linear Hopf boundary: gain and
     frequency within 2 % (physiology.md §7).
 
