@@ -173,3 +173,28 @@ def test_params_and_clonus_test_commands_take_each_joint(name: str, capsys) -> N
     assert json.loads(capsys.readouterr().out)["model"] == f"{name}_severe"
     assert main(["clonus-test", "--joint", name, "--preset", "healthy", "--duration", "3", "--no-plot"]) == 0
     assert joint(name).clonus_test.name in capsys.readouterr().out
+
+
+def test_sweep_runs_on_the_joints_preset_and_its_own_clinical_test(tmp_path, capsys):
+    xr = pytest.importorskip("xarray")
+    out = tmp_path / "knee.nc"
+    argv = ["sweep", "--quiet", "--duration", "3", "--joint", "knee", "--preset", "severe"]
+    assert main([*argv, "--param", "reflex.delay_s=0.024,0.03", "--out", str(out)]) == 0
+    with xr.open_dataset(out) as ds:
+        assert ds.attrs["model_name"] == "knee_severe"
+        protocol = json.loads(ds.attrs["protocol"])["fields"]
+        knee_test = JOINTS["knee"].clonus_test.protocol
+        assert protocol["hold_torque_nm"] == knee_test.hold_torque_nm != 30.0  # not the ankle's test
+        assert protocol["stretch_deg"] == knee_test.stretch_deg
+
+
+def test_sweep_config_names_a_joint_and_a_bad_one_is_refused(tmp_path, capsys):
+    pytest.importorskip("xarray")
+    good = tmp_path / "jaw.toml"
+    good.write_text('joint = "jaw"\nduration_s = 1\nout = "jaw.nc"\n[param]\n"reflex.gain" = [2.0]\n')
+    assert main(["sweep", str(good), "--quiet"]) == 0 and (tmp_path / "jaw.nc").exists()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('joint = "elbow"\n[param]\n"reflex.gain" = [2.0]\n')
+    assert main(["sweep", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "joint = 'elbow'; valid values: ankle, knee, wrist, jaw" in err and err.count("\n") == 1

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SweepError
+from ..joints import DEFAULT_JOINT, JOINTS
 from ..params import checked_number
 from ..presets import DEFAULT_PRESET, PRESETS
 from ..simulation import DEFAULT_DT_S, DEFAULT_DURATION_S, MAX_DT_S, MAX_DURATION_S, MIN_DT_S, MIN_GRADED_DURATION_S
@@ -32,11 +33,21 @@ from ..sweep.store import SweepNote
 from ..treatments import parse_spec
 from ..triggers import TRIGGERS
 from ..triggers import get as get_trigger
-from .options import EXIT_INTERRUPTED, build_model, model_options, number_option, pairs, step_option, whole_number
+from .options import (
+    EXIT_INTERRUPTED,
+    build_model,
+    joint_clonus_test,
+    model_options,
+    number_option,
+    pairs,
+    step_option,
+    whole_number,
+)
 
 # TOML keys and what they mean (command-line option in brackets).
 CONFIG_KEYS = {
     "preset": "model preset (--preset)",
+    "joint": "joint whose presets and clinical test to use: ankle, knee, wrist, jaw (--joint)",
     "set": "table of fixed parameter values, e.g. {'reflex.tone' = 0.02} (--set)",
     "treatments": "list of fixed treatments applied in order, e.g. ['botox:weeks=3'] (--treatment)",
     "triggers": "list of fixed triggers applied in order before the treatments, e.g. ['caffeine'] (--trigger)",
@@ -83,9 +94,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     model_options(
         p,
         default_preset=None,
+        joint=True,
         treatment_help="apply a treatment to the base model (repeatable, in order); to sweep one: "
         "--param treatment.NAME.KEY=..",
     )
+    p.set_defaults(joint=None)  # unset unless given, so a config file's joint is not overridden
     p.add_argument(
         "--protocol",
         action="append",
@@ -145,6 +158,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
         if not isinstance(specs, list) or not all(isinstance(t, str) for t in specs):
             raise SweepError(f"{path}: {name!r} must be a list of strings like {example!r}, got {specs!r}")
     _choice(config, "preset", tuple(PRESETS), path)
+    _choice(config, "joint", tuple(JOINTS), path)
     _choice(config, "design", DESIGN_NAMES, path)
     _choice(config, "kernel", KERNEL_NAMES, path)
     for name in ("out", "dask"):
@@ -180,6 +194,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     }
     for name, value in (
         ("preset", args.preset),
+        ("joint", args.joint),
         ("design", args.design),
         ("samples", args.samples),
         ("seed", args.seed),
@@ -220,11 +235,11 @@ def _build(settings: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     import dataclasses
 
     from .. import sweep as sw
-    from ..protocols import ClonusTest
 
     _clashes(settings)
-    model = build_model(str(settings.get("preset", DEFAULT_PRESET)), settings["set"], (), settings["triggers"])
-    protocol = ClonusTest()
+    joint = str(settings.get("joint", DEFAULT_JOINT))
+    model = build_model(str(settings.get("preset", DEFAULT_PRESET)), settings["set"], (), settings["triggers"], joint)
+    protocol = joint_clonus_test(joint)  # the joint's own clonus test
     changes = {}
     for name, value in settings["protocol"].items():
         key = sw.parse_key(f"protocol.{name}", protocol)  # unknown fields: one line listing the valid ones
