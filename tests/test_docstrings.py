@@ -57,6 +57,8 @@ CONVERTED = [
     "reflexsim.traces",
     "reflexsim.fitting",
     "reflexsim.explorer",
+    "reflexsim.sweep.designs",
+    "reflexsim.sweep.spec",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.

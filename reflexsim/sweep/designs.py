@@ -30,7 +30,34 @@ BYTES_PER_KEY_AND_POINT = 16
 
 
 def check_points(n_points: int, n_keys: int, what: str = "the sweep") -> None:
-    """Refuse a design whose points cannot be held in memory, saying how many fit."""
+    """Refuse a design whose points cannot be held in memory, saying how many fit.
+
+    Checked before any array is made, so a typo such as ``0:4:6400000000`` fails at once instead
+    of exhausting the machine's memory.
+
+    Parameters
+    ----------
+    n_points : int
+        Number of points of the design.
+    n_keys : int
+        Number of swept keys (each adds a coordinate per point).
+    what : str
+        What is checked, as the error message names it.
+
+    Raises
+    ------
+    SweepError
+        If the points need more memory than this machine has available.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep.designs import check_points
+    >>> check_points(1000, 2)  # fits: returns quietly
+    >>> check_points(10**15, 2)
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.SweepError: the sweep (1,000,000,000,000,000 points) needs ... GiB of memory ...
+    """
     check_memory(
         f"{what} ({n_points:,} points)",
         n_points,
@@ -48,7 +75,40 @@ def _number(text: str, what: str) -> float:
 
 
 def parse_values(text: str, what: str = "values") -> np.ndarray:
-    """``start:stop:num`` (evenly spaced, both ends included), ``v1,v2,...`` or one number."""
+    """Parse ``start:stop:num`` (evenly spaced, both ends included), ``v1,v2,...`` or one number.
+
+    The syntax of the command line's ``--sweep`` and of TOML files; numbers go through
+    `reflexsim.params.as_number`.
+
+    Parameters
+    ----------
+    text : str
+        The values, e.g. ``"0:4:5"`` or ``"0.03,0.05"``.
+    what : str
+        What the values are for, as error messages name it (usually the key).
+
+    Returns
+    -------
+    numpy.ndarray
+        The values, a 1-D float array.
+
+    Raises
+    ------
+    SweepError
+        If the text is in neither form, a value is not a number, or the points do not fit in memory.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep.designs import parse_values
+    >>> parse_values("0:1:5")
+    array([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    >>> parse_values("1, 2.5,3")
+    array([1. , 2.5, 3. ])
+    >>> parse_values("0:1")
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.SweepError: '0:1' is neither start:stop:num (num a positive integer) nor a comma-separated list
+    """
     text = text.strip()
     form = "start:stop:num (num a positive integer) or a comma-separated list of numbers"
     if ":" in text:
@@ -65,7 +125,33 @@ def parse_values(text: str, what: str = "values") -> np.ndarray:
 
 
 def parse_range(text: str) -> tuple[float, float]:
-    """``lo:hi`` for random designs (Latin hypercube, Sobol)."""
+    """Parse a range ``lo:hi`` for random designs (Latin hypercube, Sobol).
+
+    Parameters
+    ----------
+    text : str
+        Two numbers separated by a colon.
+
+    Returns
+    -------
+    tuple of float
+        (lo, hi), as written (their order is checked by the design).
+
+    Raises
+    ------
+    SweepError
+        If the text is not two numbers separated by one colon.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep.designs import parse_range
+    >>> parse_range(" 0.5:4 ")
+    (0.5, 4.0)
+    >>> parse_range("1:2:3")
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.SweepError: '1:2:3' is not a range lo:hi (random designs sample between two numbers)
+    """
     parts = text.strip().split(":")
     if len(parts) != 2:
         raise SweepError(f"{text!r} is not a range lo:hi (random designs sample between two numbers)")
@@ -74,8 +160,40 @@ def parse_range(text: str) -> tuple[float, float]:
 
 
 def number_array(key: str, values: Any) -> np.ndarray:
-    """The values of one key as a non-empty 1-D float array: a 'start:stop:num' or 'v1,v2' string,
-    a number, or a flat list/array of numbers (no booleans, no strings inside)."""
+    """The values of one key as a non-empty 1-D float array.
+
+    Accepts a 'start:stop:num' or 'v1,v2' string, a number, or a flat list/array of numbers (no
+    booleans, no strings inside), so the API, TOML files and the command line agree.
+
+    Parameters
+    ----------
+    key : str
+        The sweep key, as error messages name it.
+    values : str, float, list or numpy.ndarray
+        The values in one of the forms above.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values, a non-empty 1-D float array.
+
+    Raises
+    ------
+    SweepError
+        If the values are not numbers, are empty or are not one-dimensional.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep.designs import number_array
+    >>> number_array("reflex.gain", [1, 2])
+    array([1., 2.])
+    >>> number_array("reflex.gain", 3)
+    array([3.])
+    >>> number_array("reflex.gain", [True, False])
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.SweepError: reflex.gain: [True, False] is not a list of numbers ...
+    """
     if isinstance(values, str):
         return parse_values(values, key)
     arr = np.asarray(values) if isinstance(values, np.ndarray) else None
@@ -95,7 +213,35 @@ def number_array(key: str, values: Any) -> np.ndarray:
 
 
 def number_range(key: str, r: Any) -> tuple[float, float]:
-    """A random design's range: 'lo:hi' or a pair (lo, hi) of numbers, lo < hi, both finite."""
+    """A random design's range: 'lo:hi' or a pair (lo, hi) of numbers, lo < hi, both finite.
+
+    Parameters
+    ----------
+    key : str
+        The sweep key, as error messages name it.
+    r : str or pair of float
+        The range, ``"lo:hi"`` or ``(lo, hi)``.
+
+    Returns
+    -------
+    tuple of float
+        (lo, hi).
+
+    Raises
+    ------
+    SweepError
+        If the range is not two numbers, or lo >= hi, or either is not finite.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep.designs import number_range
+    >>> number_range("reflex.gain", "0:4")
+    (0.0, 4.0)
+    >>> number_range("reflex.gain", (4, 0))
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.SweepError: reflex.gain: range 4:0 must have lo < hi (both finite)
+    """
     if isinstance(r, str):
         lo, hi = parse_range(r)
     else:
@@ -134,7 +280,37 @@ class Design:
 
     grid: every combination of the axes (C order: the last key varies fastest); zip: the i-th
     values of every key together; lhs / sobol: `samples` random points in the box `ranges`
-    (scipy.stats.qmc, scrambled, seeded). Values are checked when the sweep starts.
+    (scipy.stats.qmc, scrambled, seeded). Values are checked when the sweep starts. Make one with
+    `grid`, `zipped`, `latin_hypercube`, `sobol` or `design_from_json` rather than directly.
+
+    Attributes
+    ----------
+    kind : str
+        One of `DESIGNS`: ``"grid"``, ``"zip"``, ``"lhs"`` or ``"sobol"``.
+    keys : tuple of str
+        The swept keys (dotted paths), in order.
+    axes : tuple of numpy.ndarray
+        Grid and zip: the values per key (empty for random designs).
+    ranges : tuple of (float, float)
+        Lhs and sobol: (lo, hi) per key (empty for grid and zip).
+    samples : int
+        Lhs and sobol: the number of points.
+    seed : int
+        Lhs and sobol: the seed of the random generator (the same seed gives the same points).
+    _points : numpy.ndarray or None
+        Zip, lhs and sobol: every point, shape (n, len(keys)); None for a grid (computed from its
+        axes) or a design stripped of its points.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep import grid
+    >>> design = grid({"reflex.gain": [1, 2, 3], "reflex.delay_s": "0.03:0.05:2"})
+    >>> design.kind, design.shape, design.size
+    ('grid', (3, 2), 6)
+    >>> design.points(0, 3)
+    array([[1.  , 0.03],
+           [1.  , 0.05],
+           [2.  , 0.03]])
     """
 
     kind: str
@@ -154,10 +330,29 @@ class Design:
 
     @property
     def size(self) -> int:
+        """Number of points."""
         return math.prod(self.shape)
 
     def points(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
-        """Values of points lo .. hi-1, shape (n, len(keys))."""
+        """Values of points lo .. hi-1, in the design's order (a chunk of the sweep).
+
+        Parameters
+        ----------
+        lo : int
+            Index of the first point.
+        hi : int or None
+            One past the index of the last point; None for the end of the design.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (hi - lo, len(keys)): one row per point, one column per key.
+
+        Raises
+        ------
+        SweepError
+            If the design was stripped of its points (as sent to a Dask task).
+        """
         hi = self.size if hi is None else hi
         if self.kind == "grid":
             index = np.unravel_index(np.arange(lo, hi), self.shape)
@@ -167,7 +362,17 @@ class Design:
         return self._points[lo:hi]
 
     def as_json(self) -> dict[str, Any]:
-        """Everything needed to rebuild the design (see `design_from_json`)."""
+        """Everything needed to rebuild the design (see `design_from_json`).
+
+        Written into the sweep's specification (and so its hash and its NetCDF file); random
+        designs are stored by range, samples and seed, not by their points.
+
+        Returns
+        -------
+        dict
+            ``kind`` and ``keys``, then ``values`` (grid, zip) or ``ranges``, ``samples``,
+            ``seed`` (lhs, sobol); JSON-serialisable.
+        """
         d: dict[str, Any] = {"kind": self.kind, "keys": list(self.keys)}
         if self.kind in ("grid", "zip"):
             d["values"] = [[json_number(v) for v in a.tolist()] for a in self.axes]
@@ -182,14 +387,69 @@ def _keys_and_arrays(spec: Mapping[str, Any], kind: str) -> tuple[tuple[str, ...
 
 
 def grid(spec: Mapping[str, Any]) -> Design:
-    """Every combination of the given values (arrays, lists or 'start:stop:num' strings)."""
+    """Every combination of the given values (arrays, lists or 'start:stop:num' strings).
+
+    Parameters
+    ----------
+    spec : mapping of str to values
+        Key (dotted path) -> its values, in any form `number_array` accepts. The last key varies
+        fastest.
+
+    Returns
+    -------
+    Design
+        A grid with one axis per key.
+
+    Raises
+    ------
+    SweepError
+        If there is no key, a key appears twice, values are not numbers, or the grid does not fit
+        in memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.sweep import grid
+    >>> design = grid({"reflex.gain": np.linspace(0, 4, 5), "reflex.delay_s": "0.02:0.06:3"})
+    >>> design.shape
+    (5, 3)
+    """
     keys, axes = _keys_and_arrays(spec, "grid")
     check_points(math.prod(a.size for a in axes), len(keys), f"a {' × '.join(str(a.size) for a in axes)} grid")
     return Design("grid", keys, axes=axes)
 
 
 def zipped(spec: Mapping[str, Any]) -> Design:
-    """Paired values: point i takes the i-th value of every key (all of the same length)."""
+    """Paired values: point i takes the i-th value of every key (all of the same length).
+
+    For points that are not a grid, e.g. patients sampled with `reflexsim.cohort.sample_patients`.
+
+    Parameters
+    ----------
+    spec : mapping of str to values
+        Key (dotted path) -> its values, in any form `number_array` accepts; all of one length.
+
+    Returns
+    -------
+    Design
+        A zip design with one point per value.
+
+    Raises
+    ------
+    SweepError
+        If the keys' values differ in length (or as for `grid`).
+
+    Examples
+    --------
+    >>> from reflexsim.sweep import zipped
+    >>> zipped({"reflex.gain": [1, 2], "reflex.delay_s": [0.03, 0.05]}).points()
+    array([[1.  , 0.03],
+           [2.  , 0.05]])
+    >>> zipped({"reflex.gain": [1, 2], "reflex.delay_s": [0.03]})
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.SweepError: zipped values must all have the same length (reflex.gain: 2, reflex.delay_s: 1)
+    """
     keys, axes = _keys_and_arrays(spec, "zip")
     lengths = {a.size for a in axes}
     if len(lengths) != 1:
@@ -230,17 +490,110 @@ def _random_design(kind: str, ranges: Mapping[str, Any], samples: int, seed: int
 
 
 def latin_hypercube(ranges: Mapping[str, Any], samples: int, seed: int = 0) -> Design:
-    """`samples` points, one per row and column stratum of every key's range (ranges: (lo, hi) or 'lo:hi')."""
+    """A Latin hypercube: `samples` points, one in each of `samples` strata of every key's range.
+
+    Covers a box of many parameters with far fewer points than a grid (scipy.stats.qmc, seeded).
+
+    Parameters
+    ----------
+    ranges : mapping of str to range
+        Key (dotted path) -> its range, ``(lo, hi)`` or ``"lo:hi"``.
+    samples : int
+        Number of points, a positive integer.
+    seed : int
+        Seed of the random generator, a non-negative integer: the same seed gives the same points.
+
+    Returns
+    -------
+    Design
+        An ``lhs`` design.
+
+    Raises
+    ------
+    SweepError
+        If a range is invalid, `samples` or `seed` is not a whole number of the right sign, or the
+        points do not fit in memory.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep import latin_hypercube
+    >>> design = latin_hypercube({"reflex.gain": (0, 4)}, samples=4, seed=1)
+    >>> sorted(int(v) for v in design.points()[:, 0])  # one point in each quarter of [0, 4]
+    [0, 1, 2, 3]
+    """
     return _random_design("lhs", ranges, samples, seed)
 
 
 def sobol(ranges: Mapping[str, Any], samples: int, seed: int = 0) -> Design:
-    """A scrambled Sobol sequence of `samples` points (a power of two) in the given ranges."""
+    """A scrambled Sobol sequence of `samples` points (a power of two) in the given ranges.
+
+    Low-discrepancy points: a box is covered more evenly than by random or Latin hypercube points
+    of the same number.
+
+    Parameters
+    ----------
+    ranges : mapping of str to range
+        Key (dotted path) -> its range, ``(lo, hi)`` or ``"lo:hi"``.
+    samples : int
+        Number of points, a power of two.
+    seed : int
+        Seed of the scrambling, a non-negative integer: the same seed gives the same points.
+
+    Returns
+    -------
+    Design
+        A ``sobol`` design.
+
+    Raises
+    ------
+    SweepError
+        If `samples` is not a power of two (or as for `latin_hypercube`).
+
+    Examples
+    --------
+    >>> from reflexsim.sweep import sobol
+    >>> design = sobol({"reflex.gain": "0:4", "reflex.delay_s": "0.02:0.06"}, samples=4)
+    >>> design.shape
+    (4,)
+    >>> sobol({"reflex.gain": "0:4"}, samples=5)
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.SweepError: a Sobol design needs a power of two samples (got 5; try 8)
+    """
     return _random_design("sobol", ranges, samples, seed)
 
 
 def design_from_json(d: Mapping[str, Any]) -> Design:
-    """Rebuild a design written by `Design.as_json` (bit-identical points)."""
+    """Rebuild a design written by `Design.as_json` (bit-identical points).
+
+    How `reflexsim.sweep.rerun` repeats a sweep from its file.
+
+    Parameters
+    ----------
+    d : mapping
+        The design's JSON form: ``kind``, ``keys`` and either ``values`` or ``ranges``,
+        ``samples`` and ``seed``.
+
+    Returns
+    -------
+    Design
+        The same design: the same keys and the same points.
+
+    Raises
+    ------
+    SweepError
+        If the kind is unknown or the values are invalid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.sweep import design_from_json, sobol
+    >>> design = sobol({"reflex.gain": "0:4"}, samples=8, seed=3)
+    >>> design.as_json()
+    {'kind': 'sobol', 'keys': ['reflex.gain'], 'ranges': [[0.0, 4.0]], 'samples': 8, 'seed': 3}
+    >>> np.array_equal(design_from_json(design.as_json()).points(), design.points())
+    True
+    """
     kind = d["kind"]
     if kind == "grid":
         return grid(dict(zip(d["keys"], d["values"], strict=True)))
