@@ -59,6 +59,8 @@ CONVERTED = [
     "reflexsim.explorer",
     "reflexsim.sweep.designs",
     "reflexsim.sweep.spec",
+    "reflexsim.sweep.plan",
+    "reflexsim.sweep.names",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.

@@ -59,14 +59,53 @@ STEP_LIMIT_COLUMNS = np.array(
 
 @dataclass(frozen=True, eq=False)
 class Case:
-    """One protocol variant, compiled on demand for each step the sweep uses (cached)."""
+    """One protocol variant, compiled on demand for each step the sweep uses (cached).
+
+    A sweep over protocol fields has one case per distinct combination of their values; points
+    of a case that run at the same step share one compiled protocol.
+
+    Attributes
+    ----------
+    protocol : ProtocolLike
+        The protocol, with this case's swept field values.
+    spec : Spec
+        The sweep's specification (for its grading settings).
+    _compiled : dict
+        Cache: step (s) -> (compiled protocol, grading constants).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep.plan import make_plan
+    >>> from reflexsim.sweep.spec import make_spec
+    >>> grading = {"beat_threshold_deg": 1.0, "catch_torque_nm": 5.0, "slight_torque_nm": 10.0}
+    >>> keys = {"reflex.gain": [0.5, 3.0], "protocol.hold_torque_nm": [20, 30]}
+    >>> spec = make_spec(rs.preset("severe"), keys, None, 1.0, None, 0.001, "lockstep", grading)
+    >>> plan = make_plan(spec)
+    >>> sorted(plan.cases)  # one case per value of the protocol field
+    [(20.0,), (30.0,)]
+    >>> plan.cases[(20.0,)].protocol.hold_torque_nm
+    20.0
+    """
 
     protocol: ProtocolLike
     spec: Spec
     _compiled: dict[float, tuple[CompiledProtocol, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def compiled(self, dt_s: float) -> tuple[CompiledProtocol, np.ndarray]:
-        """The protocol compiled for `dt_s` and its kernel.EV_* grading constants."""
+        """The protocol compiled for `dt_s` and its kernel.EV_* grading constants.
+
+        Parameters
+        ----------
+        dt_s : float
+            The step, in s.
+
+        Returns
+        -------
+        tuple
+            (compiled protocol, grading constants): what the sweep kernels read, the constants
+            indexed by ``kernel.EV_*`` (event times in s, the beat threshold in rad, torques in N m).
+        """
         if dt_s not in self._compiled:
             compiled = self.protocol.compile(dt_s)
             ev = np.zeros(kernel.N_EV)
@@ -82,6 +121,38 @@ class Case:
 
 @dataclass(frozen=True, eq=False)
 class Plan:
+    """A validated sweep prepared for its chunks: treatments applied, protocols compiled.
+
+    Built once by `make_plan` (so a bad treatment or protocol value fails before any simulation)
+    and sent with every chunk to `compute_chunk`.
+
+    Attributes
+    ----------
+    spec : Spec
+        The sweep's specification.
+    param_dims : tuple of (int, int)
+        Per swept model parameter: (its column in the design, its column in the packed parameters).
+    treatment_dims : tuple of int
+        The design columns of swept treatment keys.
+    protocol_dims : tuple of int
+        The design columns of swept protocol fields.
+    treated : mapping
+        Treatment values -> the packed base model with those treatments applied.
+    cases : mapping
+        Protocol field values -> its `Case`.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep.plan import make_plan
+    >>> from reflexsim.sweep.spec import make_spec
+    >>> grading = {"beat_threshold_deg": 1.0, "catch_torque_nm": 5.0, "slight_torque_nm": 10.0}
+    >>> keys = {"reflex.gain": [0.5, 3.0], "treatment.botox.weeks": [0, 6]}
+    >>> plan = make_plan(make_spec(rs.preset("severe"), keys, None, 1.0, None, 0.001, "lockstep", grading))
+    >>> plan.treatment_dims, sorted(plan.treated)  # the model is treated once per value
+    ((1,), [(0.0,), (6.0,)])
+    """
+
     spec: Spec
     param_dims: tuple[tuple[int, int], ...]  # (design column, packed column)
     treatment_dims: tuple[int, ...]
@@ -124,7 +195,38 @@ def _with_fields(protocol: ProtocolLike, changes: Mapping[str, float]) -> Protoc
 
 
 def make_plan(spec: Spec) -> Plan:
-    """Validate every treatment and protocol combination (no simulation)."""
+    """Validate every treatment and protocol combination (no simulation).
+
+    Each distinct combination of swept treatment values is applied to the base model once, and
+    each protocol variant compiled once, so a bad value fails here rather than in a chunk.
+
+    Parameters
+    ----------
+    spec : Spec
+        A validated specification (`reflexsim.sweep.spec.make_spec`).
+
+    Returns
+    -------
+    Plan
+        The treated models and protocol cases the chunks use.
+
+    Raises
+    ------
+    SweepError
+        If a swept treatment acts on a swept parameter, or a treatment or protocol refuses one of
+        its values (the message names the point's values).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep.plan import make_plan
+    >>> from reflexsim.sweep.spec import make_spec
+    >>> grading = {"beat_threshold_deg": 1.0, "catch_torque_nm": 5.0, "slight_torque_nm": 10.0}
+    >>> keys = {"reflex.gain": [0.5, 3.0], "treatment.botox.weeks": [0, 6]}
+    >>> plan = make_plan(make_spec(rs.preset("severe"), keys, None, 1.0, None, 0.001, "lockstep", grading))
+    >>> plan.param_dims, plan.treatment_dims, plan.protocol_dims
+    (((0, 33),), (1,), ())
+    """
     keys = spec.keys
     param_dims = tuple((i, PATHS.index(k.name)) for i, k in enumerate(keys) if k.kind == "parameter")
     treatment_dims = tuple(i for i, k in enumerate(keys) if k.kind == "treatment")
@@ -160,6 +262,36 @@ def _model_from_row(row: np.ndarray) -> Model:
 
 @dataclass(frozen=True)
 class ChunkResult:
+    """What one chunk's points gave: metrics, status codes, failure times and steps.
+
+    Saved as one checkpoint file per chunk (`reflexsim.sweep.store.Checkpoint`) and assembled
+    into the Dataset at the end.
+
+    Attributes
+    ----------
+    index : int
+        The chunk's number.
+    metrics : numpy.ndarray
+        Shape (n, kernel.N_METRICS): each point's metrics (NaN where the point failed).
+    status : numpy.ndarray
+        Shape (n,), int8: each point's status code (`STATUS`; 0 is ok).
+    failed_at_s : numpy.ndarray
+        Shape (n,): the time a run failed, in s; NaN if it did not fail or was not run.
+    dt_s : numpy.ndarray
+        Shape (n,): the step each point ran at, in s; NaN if it was not run.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep.plan import compute_chunk, make_plan
+    >>> from reflexsim.sweep.spec import make_spec
+    >>> grading = {"beat_threshold_deg": 1.0, "catch_torque_nm": 5.0, "slight_torque_nm": 10.0}
+    >>> spec = make_spec(rs.preset("severe"), {"reflex.gain": [0.5, 3.0]}, None, 1.0, None, 0.001, "lockstep", grading)
+    >>> result = compute_chunk(make_plan(spec), 0, spec.design.points())
+    >>> result.index, result.metrics.shape, result.status
+    (0, (2, 12), array([0, 0], dtype=int8))
+    """
+
     index: int
     metrics: np.ndarray  # (n, N_METRICS)
     status: np.ndarray  # (n,) int8
@@ -194,7 +326,39 @@ def _steps(plan: Plan, case: Case, params: np.ndarray, rows: np.ndarray) -> tupl
 
 
 def compute_chunk(plan: Plan, index: int, pts: np.ndarray) -> ChunkResult:
-    """Run the points `pts` (values per design key): pack, choose or check steps, call the kernels."""
+    """Run the points `pts` (values per design key): pack, choose or check steps, call the kernels.
+
+    Module-level so that Dask pickles it by reference. A point that cannot run or fails gets a
+    status code and NaN metrics; it never raises.
+
+    Parameters
+    ----------
+    plan : Plan
+        The prepared sweep (`make_plan`).
+    index : int
+        The chunk's number, passed through to the result.
+    pts : numpy.ndarray
+        Shape (n, len(keys)): the chunk's points, e.g. ``plan.spec.design.points(lo, hi)``.
+
+    Returns
+    -------
+    ChunkResult
+        The points' metrics, status codes, failure times and steps.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep.plan import STATUS, compute_chunk, make_plan
+    >>> from reflexsim.sweep.spec import make_spec
+    >>> grading = {"beat_threshold_deg": 1.0, "catch_torque_nm": 5.0, "slight_torque_nm": 10.0}
+    >>> model = rs.preset("severe").with_values({"muscle.electromechanical_delay_s": 0.0})
+    >>> spec = make_spec(model, {"reflex.delay_s": [0.005, 0.04]}, None, 1.0, 0.004, 0.004, "lockstep", grading)
+    >>> result = compute_chunk(make_plan(spec), 0, spec.design.points())
+    >>> [STATUS[int(code)][0] for code in result.status]  # a 5 ms loop delay is shorter than 2 steps
+    ['delay_too_short', 'ok']
+    >>> result.dt_s
+    array([  nan, 0.004])
+    """
     spec = plan.spec
     n = pts.shape[0]
     treat_key = [tuple(float(v) for v in row) for row in pts[:, list(plan.treatment_dims)]]
