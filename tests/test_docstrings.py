@@ -61,6 +61,7 @@ CONVERTED = [
     "reflexsim.sweep.spec",
     "reflexsim.sweep.plan",
     "reflexsim.sweep.names",
+    "reflexsim.sweep.store",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
