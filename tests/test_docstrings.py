@@ -62,6 +62,7 @@ CONVERTED = [
     "reflexsim.sweep.plan",
     "reflexsim.sweep.names",
     "reflexsim.sweep.store",
+    "reflexsim.sweep.dataset",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.

@@ -36,7 +36,33 @@ OTHER_VARIABLES = ("status", "failed_at_s", "step_s", "point")
 
 
 def key_names(spec: Spec) -> tuple[str, ...]:
-    """The CF names of the swept keys (``reflex.gain`` -> ``reflex_gain``), checked to be distinct."""
+    """The CF names of the swept keys (``reflex.gain`` -> ``reflex_gain``), checked to be distinct.
+
+    Parameters
+    ----------
+    spec : Spec
+        The sweep's specification.
+
+    Returns
+    -------
+    tuple of str
+        One name per key, in the design's order.
+
+    Raises
+    ------
+    SweepError
+        If two keys would get one name, or a key's name is one of the Dataset's variables.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep.dataset import key_names
+    >>> from reflexsim.sweep.spec import make_spec
+    >>> grading = {"beat_threshold_deg": 1.0, "catch_torque_nm": 5.0, "slight_torque_nm": 10.0}
+    >>> keys = {"reflex.gain": [1], "treatment.botox.weeks": [6]}
+    >>> key_names(make_spec(rs.preset("severe"), keys, None, 1.0, None, 0.001, "lockstep", grading))
+    ('reflex_gain', 'treatment_botox_weeks')
+    """
     names = tuple(cf_name(k.text) for k in spec.keys)
     taken = {m[0] for m in METRICS} | set(OTHER_VARIABLES)
     for key, name in zip(spec.keys, names, strict=True):
@@ -54,8 +80,48 @@ def build(
     dt: np.ndarray,
     command: str,
 ) -> xr.Dataset:
-    """Metrics as data variables over one dimension per grid key (or `point`), with full attrs:
-    CF-1.8 names (`names.cf_name`), a long_name and UDUNITS-2 units on every variable."""
+    """Metrics as data variables over one dimension per grid key (or `point`), with full attrs.
+
+    CF-1.8 names (`names.cf_name`), a long_name and UDUNITS-2 units on every variable; the
+    attributes record the model, protocol, numerics, reflexsim version, command and the
+    specification (`rerun` repeats the sweep from them).
+
+    Parameters
+    ----------
+    spec : Spec
+        The sweep's specification.
+    digest : str
+        Its digest (`Spec.digest`), stored as ``sweep_digest``.
+    metrics : numpy.ndarray
+        Shape (points, kernel.N_METRICS): every point's metrics, in the design's order.
+    status : numpy.ndarray
+        Shape (points,): the status codes.
+    failed_at : numpy.ndarray
+        Shape (points,): failure times, in s (NaN: none).
+    dt : numpy.ndarray
+        Shape (points,): the step each point ran at, in s (NaN: not run).
+    command : str
+        The command that ran the sweep, stored in ``command`` and ``history``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The labelled result: a grid has one dimension per key, other designs one ``point``
+        dimension with the keys as coordinates along it.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep.dataset import build
+    >>> from reflexsim.sweep.plan import compute_chunk, make_plan
+    >>> from reflexsim.sweep.spec import make_spec
+    >>> grading = {"beat_threshold_deg": 1.0, "catch_torque_nm": 5.0, "slight_torque_nm": 10.0}
+    >>> spec = make_spec(rs.preset("severe"), {"reflex.gain": [0.5, 3.0]}, None, 1.0, None, 0.001, "lockstep", grading)
+    >>> r = compute_chunk(make_plan(spec), 0, spec.design.points())
+    >>> ds = build(spec, spec.digest(), r.metrics, r.status, r.failed_at_s, r.dt_s, "my script")
+    >>> ds.beats.dims, ds.reflex_gain.attrs["parameter_path"], ds.attrs["command"]
+    (('reflex_gain',), 'reflex.gain', 'my script')
+    """
     import xarray as xr
 
     design = spec.design
@@ -137,7 +203,29 @@ def build(
 
 
 def summary(ds: xr.Dataset) -> str:
-    """One line: points, how many ran, failures counted by reason, and points run at a finer step."""
+    """One line: points, how many ran, failures counted by reason, and points run at a finer step.
+
+    What the command line prints after a sweep.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A sweep's result (`reflexsim.sweep.sweep` or `reflexsim.sweep.load`).
+
+    Returns
+    -------
+    str
+        The summary line.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep import summary, sweep
+    >>> model = rs.preset("severe").with_values({"muscle.electromechanical_delay_s": 0.0})
+    >>> ds = sweep(model, {"reflex.delay_s": [0.005, 0.04]}, duration_s=1.0, dt_s=0.004)
+    >>> summary(ds)  # with a 4 ms step, a 5 ms loop delay cannot run
+    '2 points: 1 ok, 1 failed (1 delay_too_short)'
+    """
     status = np.asarray(ds["status"]).ravel()
     codes, counts = np.unique(status, return_counts=True)
     by_code = dict(zip(codes.tolist(), counts.tolist(), strict=True))
