@@ -63,6 +63,7 @@ CONVERTED = [
     "reflexsim.sweep.names",
     "reflexsim.sweep.store",
     "reflexsim.sweep.dataset",
+    "reflexsim.sweep.run",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.

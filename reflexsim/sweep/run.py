@@ -39,7 +39,33 @@ _NOT_RUN = -1  # in-memory marker of a point whose chunk has not finished
 
 @dataclass(frozen=True)
 class ChunkReport:
-    """Passed to `on_chunk` after each chunk is saved."""
+    """Passed to `on_chunk` after each chunk is saved: how far the sweep is.
+
+    For a progress display of one's own (a GUI, a log line) when the tqdm bar does not fit.
+
+    Attributes
+    ----------
+    index : int
+        The chunk's number.
+    points : int
+        Points in this chunk.
+    points_done : int
+        Points finished so far, including any a checkpoint held.
+    points_total : int
+        Points in the sweep.
+    elapsed_s : float
+        Time since this call of `sweep` started, in s.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep import sweep
+    >>> reports = []
+    >>> ds = sweep(rs.preset("severe"), {"reflex.gain": [0.5, 3.0, 6.0]}, duration_s=1.0, chunk_size=2,
+    ...            on_chunk=reports.append)
+    >>> [(r.index, r.points, r.points_done, r.points_total) for r in reports]
+    [(0, 2, 2, 3), (1, 1, 3, 3)]
+    """
 
     index: int  # chunk number
     points: int  # points in this chunk
@@ -88,7 +114,19 @@ def _run_dask(
 
 
 def in_notebook() -> bool:
-    """True inside a Jupyter kernel (where stderr is not a terminal but a progress bar still shows)."""
+    """True inside a Jupyter kernel (where stderr is not a terminal but a progress bar still shows).
+
+    Returns
+    -------
+    bool
+        Whether this process is a Jupyter (ZMQ) kernel.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep.run import in_notebook
+    >>> in_notebook()  # a doctest runs outside Jupyter
+    False
+    """
     ipython = sys.modules.get("IPython")
     get_ipython = getattr(ipython, "get_ipython", None)
     shell = get_ipython() if get_ipython is not None else None
@@ -97,8 +135,31 @@ def in_notebook() -> bool:
 
 def progress_bar(total: int, done: int, enabled: bool | None) -> Any:
     """A tqdm progress bar over the sweep's points (`tqdm.auto`: a widget in a notebook, a line on
-    stderr in a terminal), starting at the points a checkpoint already holds. `enabled` None: on
-    when stderr is a terminal or in a Jupyter kernel; False: off (``--quiet``)."""
+    stderr in a terminal), starting at the points a checkpoint already holds.
+
+    Parameters
+    ----------
+    total : int
+        Points in the sweep.
+    done : int
+        Points already finished (from a checkpoint).
+    enabled : bool or None
+        None: on when stderr is a terminal or in a Jupyter kernel; True: on; False: off
+        (``--quiet``).
+
+    Returns
+    -------
+    tqdm.tqdm
+        The bar (disabled when off); the caller updates and closes it.
+
+    Examples
+    --------
+    >>> from reflexsim.sweep.run import progress_bar
+    >>> bar = progress_bar(10, 4, enabled=False)
+    >>> bar.n, bar.total
+    (4, 10)
+    >>> bar.close()
+    """
     from tqdm.auto import tqdm
 
     if enabled is None:
@@ -144,20 +205,88 @@ def sweep(
 ) -> xr.Dataset:
     """Simulate and grade `model` at every point of `design`; returns an xarray Dataset.
 
-    `design` is a `Design` (`grid`, `zipped`, `latin_hypercube`, `sobol`) or a mapping
-    {key: values}, which means a grid. `treatments` ('NAME[:key=value,...]' or (name, {key: value}))
-    are applied to `model` first, in order; one acting on a swept parameter is refused (the swept
-    value would replace its effect). Steps: with `dt_s` every point runs at that step (points it
-    cannot serve get a status code); without, each point runs at the largest ``max_dt_s / 2**k``
-    it allows, as `simulate` chooses it (variable `step_s`). With `out` (a .nc path) the run holds
-    a lock on it, finished chunks are checkpointed beside it, the same call resumes, and the
-    result is written there atomically; an existing `out` holding this very sweep is returned
-    without recomputing. `client`: a dask.distributed.Client to run the chunks on. `kernel_name`:
-    "lockstep" (vectorised across simulations, the same equations as `simulate`) or "exact" (one
-    simulation per thread); both agree with `simulate` + `clonus_metrics`. `progress`: a tqdm
-    progress bar (default: when stderr is a terminal, or in a Jupyter notebook, where it is a
-    widget; False: none). `command`: recorded in the file's attrs with the reflexsim version
-    (default: this process's command line, `reflexsim.provenance.command_line`).
+    Every input is checked before any work. A point that fails gets a status code and NaN
+    metrics; it never stops the sweep. With `out`, the run holds a lock on the file, finished
+    chunks are checkpointed beside it (`checkpoint_folder`), the same call resumes, and the result
+    is written there atomically; an existing `out` holding this very sweep is returned without
+    recomputing.
+
+    Parameters
+    ----------
+    model : Model
+        The base model, e.g. ``reflexsim.preset("severe")``.
+    design : Design or mapping of str to values
+        A `Design` (`grid`, `zipped`, `latin_hypercube`, `sobol`) or a mapping {key: values},
+        which means a grid. A key is a parameter path, ``treatment.NAME.KEY`` or
+        ``protocol.FIELD``.
+    treatments : sequence
+        Fixed treatments, ``"NAME[:key=value,...]"`` or ``(name, {key: value})``, applied to
+        `model` first, in order; one acting on a swept parameter is refused (the swept value
+        would replace its effect).
+    protocol : ProtocolLike or None
+        The test each point runs; None for ``ClonusTest()``.
+    duration_s : float
+        Simulated time per point, in s.
+    dt_s : float or None
+        A fixed step, in s: every point runs at that step (points it cannot serve get a status
+        code). None: each point runs at the largest ``max_dt_s / 2**k`` it allows, as
+        `reflexsim.simulate` chooses it (variable ``step_s``).
+    max_dt_s : float
+        The largest step a point may choose (with `dt_s` None), in s.
+    out : str or os.PathLike or None
+        A NetCDF file (.nc, .nc4, .netcdf) to write the result to, with checkpoints and resume;
+        None to keep it in memory only.
+    chunk_size : int
+        Points per chunk (the unit of checkpoints, Dask tasks and progress).
+    client : dask.distributed.Client or None
+        A Dask client to run the chunks on (see `dask_client`); None to run them here.
+    kernel_name : str
+        ``"lockstep"`` (vectorised across simulations, the same equations as `simulate`) or
+        ``"exact"`` (one simulation per thread); both agree with `simulate` + `clonus_metrics`.
+    beat_threshold_deg, catch_torque_nm, slight_torque_nm : float
+        The grading settings (defaults of `reflexsim.metrics`).
+    progress : bool or None
+        A tqdm progress bar; None: when stderr is a terminal, or in a Jupyter notebook (a
+        widget); False: none.
+    on_chunk : callable or None
+        Called with a `ChunkReport` after each chunk is saved.
+    command : str or None
+        Recorded in the attributes with the reflexsim version; None for this process's command
+        line (`reflexsim.provenance.command_line`).
+
+    Returns
+    -------
+    xarray.Dataset
+        The metrics, ``status``, ``failed_at_s`` and ``step_s`` over one dimension per grid key
+        (or ``point`` for other designs), with CF names, long_name and UDUNITS-2 units.
+
+    Raises
+    ------
+    SweepError
+        If an input is invalid (a value outside its key's range, an unknown kernel, a treatment
+        clashing with a swept key, an unwritable `out`), `out` holds another sweep, another
+        sweep is writing `out`, or xarray is not installed.
+    ParameterError
+        If a key names an unknown parameter.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep import sweep
+    >>> ds = sweep(rs.preset("severe"), {"reflex.gain": [0.5, 3.0, 6.0], "reflex.delay_s": [0.03, 0.05]},
+    ...            duration_s=2.0)
+    >>> ds.beats.dims
+    ('reflex_gain', 'reflex_delay_s')
+    >>> ds.beats.values  # more gain, more beats
+    array([[ 1.,  1.],
+           [10.,  8.],
+           [ 9.,  8.]], dtype=float32)
+
+    A treatment key is swept like a parameter (the treatment is applied per value):
+
+    >>> ds = sweep(rs.preset("severe"), {"treatment.botox.weeks": [0, 6]}, duration_s=1.0)
+    >>> ds.scats.values
+    array([1., 0.], dtype=float32)
     """
     require("xarray", "a sweep")
     if command is None:
@@ -275,6 +404,37 @@ def dask_client(address: str) -> Iterator[Any]:
     per core) on the loopback interface, each with one Dask thread and an equal share of the cores
     for the kernels' threads; anything else is the address of a running scheduler, e.g.
     "tcp://10.0.0.5:8786" (start one with `dask scheduler`, workers with `dask worker ADDRESS`).
+
+    Parameters
+    ----------
+    address : str
+        ``"local"``, ``"local:N"`` or a scheduler's address.
+
+    Yields
+    ------
+    distributed.Client
+        The client, to pass to `sweep` as `client`.
+
+    Raises
+    ------
+    SweepError
+        If the address is empty or malformed, the scheduler cannot be reached, or the optional
+        package ``distributed`` is not installed.
+
+    Examples
+    --------
+    The first example is skipped: starting a local cluster takes seconds and spawns worker
+    processes.
+
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep import dask_client, sweep
+    >>> with dask_client("local:2") as client:  # doctest: +SKIP
+    ...     ds = sweep(rs.preset("severe"), {"reflex.gain": [0.5, 3.0]}, duration_s=1.0, client=client)
+    >>> with dask_client(" "):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    reflexsim.errors.SweepError: dask = ' ': expected a scheduler address or local[:N]
     """
     if not isinstance(address, str) or not address.strip():
         raise SweepError(f"dask = {address!r}: expected a scheduler address or local[:N]")
@@ -312,7 +472,36 @@ def dask_client(address: str) -> Iterator[Any]:
 def rerun(source: str | os.PathLike[str] | xr.Dataset, **options: Any) -> xr.Dataset:
     """Run again the sweep a file (or Dataset) records, from its attrs alone.
 
-    `options` are passed to `sweep` (out, client, chunk_size, progress, ...)."""
+    The model, design, protocol, numerics and grading come from the ``sweep_spec`` attribute,
+    so a file is enough to reproduce (or finish) the sweep that wrote it.
+
+    Parameters
+    ----------
+    source : str or os.PathLike or xarray.Dataset
+        A sweep file, or a sweep's Dataset.
+    **options
+        Passed to `sweep` (``out``, ``client``, ``chunk_size``, ``progress``, ...); ``command``
+        defaults to the one recorded.
+
+    Returns
+    -------
+    xarray.Dataset
+        The sweep's result, computed again.
+
+    Raises
+    ------
+    SweepError
+        If the source is not a reflexsim sweep (no readable ``sweep_spec``).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sweep import rerun, sweep
+    >>> ds = sweep(rs.preset("severe"), {"reflex.gain": [0.5, 3.0]}, duration_s=1.0)
+    >>> again = rerun(ds)
+    >>> bool((again.beats == ds.beats).all()), again.attrs["sweep_digest"] == ds.attrs["sweep_digest"]
+    (True, True)
+    """
     attrs = source.attrs if hasattr(source, "attrs") else load(source).attrs
     options.setdefault("command", attrs.get("command", ""))
     return sweep(**spec_kwargs(attrs), **options)
