@@ -58,7 +58,19 @@ METHOD = (
 
 class SensitivityError(ReflexsimError, ValueError):
     """A sensitivity analysis was asked for something it cannot do (an unknown output, a sample
-    count that is not a power of two, a range with lo >= hi, an output undefined on every run ...)."""
+    count that is not a power of two, a range with lo >= hi, an output undefined on every run ...).
+
+    Also a `ValueError`, so code that catches bad values catches it.
+
+    Examples
+    --------
+    >>> from reflexsim.sensitivity import SensitivityError, saltelli_points
+    >>> try:
+    ...     saltelli_points({"reflex.gain": (2, 6)}, samples=6)
+    ... except SensitivityError as exc:
+    ...     print(exc)
+    samples = 6 must be a power of two (Sobol' sequence balance); try 4 or 8
+    """
 
 
 def _require_salib() -> None:
@@ -108,16 +120,70 @@ def _checked_samples(samples: Any) -> int:
 
 
 def runs_per_sample(n_params: int, second_order: bool = False) -> int:
-    """Runs per base point: D + 2 (2D + 2 with second-order indices)."""
+    """Runs per base point: D + 2 (2D + 2 with second-order indices).
+
+    Parameters
+    ----------
+    n_params : int
+        D, the number of parameters.
+    second_order : bool
+        Whether second-order (pair) indices are estimated.
+
+    Returns
+    -------
+    int
+        The size of a base point's block of runs; a design has samples times as many runs.
+
+    Examples
+    --------
+    >>> from reflexsim.sensitivity import runs_per_sample
+    >>> runs_per_sample(3), runs_per_sample(3, second_order=True)
+    (5, 8)
+    """
     return 2 * n_params + 2 if second_order else n_params + 2
 
 
 def saltelli_points(
     ranges: Mapping[str, Any], samples: int, *, second_order: bool = False, seed: int = 0
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """The Saltelli design: ``(names, bounds, points)`` with points of shape
-    (samples · `runs_per_sample`, D), scaled to `ranges` ({name: (lo, hi) or 'lo:hi'});
-    `samples` base points, a power of two (SALib.sample.sobol, scrambled, seeded)."""
+    """The Saltelli design: the points whose outputs `sobol_indices` analyses.
+
+    SALib.sample.sobol on a scrambled, seeded Sobol' sequence, in blocks of `runs_per_sample`
+    rows per base point.
+
+    Parameters
+    ----------
+    ranges : mapping of str to range
+        Parameter name -> ``(lo, hi)`` or ``"lo:hi"``, lo < hi.
+    samples : int
+        Base points, a power of two (at least 2, at most `MAX_SAMPLES`).
+    second_order : bool
+        Whether the design also serves second-order indices.
+    seed : int
+        Seed of the scrambling: the same seed gives the same points.
+
+    Returns
+    -------
+    tuple
+        (names, bounds, points): the names in order, the bounds (D, 2), and the points of shape
+        (samples · `runs_per_sample`, D) scaled to the ranges.
+
+    Raises
+    ------
+    SensitivityError
+        If a range is invalid, a name is given twice, `samples` is not a power of two, or SALib
+        is not installed.
+
+    Examples
+    --------
+    >>> from reflexsim.sensitivity import saltelli_points
+    >>> names, bounds, points = saltelli_points({"reflex.gain": (2, 6), "reflex.delay_s": "0.03:0.05"}, 4)
+    >>> names, points.shape  # 4 base points, blocks of 2 + 2 runs
+    (('reflex.gain', 'reflex.delay_s'), (16, 2))
+    >>> bounds
+    array([[2.  , 6.  ],
+           [0.03, 0.05]])
+    """
     _require_salib()
     from SALib.sample import sobol as sobol_sample
 
@@ -132,7 +198,41 @@ def saltelli_points(
 class SobolIndices:
     """Sobol' indices of one output: S1 and ST per parameter with their confidence half-widths
     (`confidence` level, bootstrap), S2 (pairs) when asked for, and how many base points were
-    used and dropped (their block held a failed run or an undefined output)."""
+    used and dropped (their block held a failed run or an undefined output).
+
+    Attributes
+    ----------
+    output : str
+        The output's name.
+    names : tuple of str
+        The parameters, in the order of the arrays.
+    S1, S1_conf : numpy.ndarray
+        First-order indices and their confidence half-widths, one per parameter.
+    ST, ST_conf : numpy.ndarray
+        Total indices and their confidence half-widths, one per parameter.
+    samples : int
+        Base points used.
+    dropped : int
+        Base points removed (a failed run or an undefined output in their block).
+    mean, std : float
+        Mean and standard deviation of the output over the runs used.
+    confidence : float
+        Level of the intervals, e.g. 0.95.
+    S2, S2_conf : numpy.ndarray or None
+        Second-order indices of pairs (D, D; upper triangle) and their half-widths; None unless
+        asked for.
+    note : str
+        Why there are no indices ("" when there are), e.g. an output that never changes.
+
+    Examples
+    --------
+    >>> from reflexsim.sensitivity import ISHIGAMI_RANGES, analyze_function, ishigami
+    >>> indices = analyze_function(ishigami, ISHIGAMI_RANGES, 1024, resamples=100)
+    >>> indices.names, indices.samples, indices.dropped
+    (('x1', 'x2', 'x3'), 1024, 0)
+    >>> indices.ST.round(1)  # analytic: 0.558, 0.442, 0.244
+    array([0.6, 0.4, 0.2])
+    """
 
     output: str
     names: tuple[str, ...]
@@ -163,7 +263,15 @@ class SobolIndices:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: per parameter S1, ST and their intervals, and the sample counts."""
+        """JSON-ready: per parameter S1, ST and their intervals, and the sample counts.
+
+        Returns
+        -------
+        dict
+            ``output``, ``samples_used``, ``samples_dropped``, ``mean``, ``std``,
+            ``confidence``, ``parameters`` ({name: S1, S1_ci, ST, ST_ci}), and ``S2``, ``note``
+            and ``warning`` where they apply.
+        """
         d: dict[str, Any] = {
             "output": self.output,
             "samples_used": self.samples,
@@ -195,7 +303,13 @@ class SobolIndices:
         return d
 
     def lines(self) -> list[str]:
-        """A text table: S1 and ST with their intervals, largest ST first."""
+        """A text table: S1 and ST with their intervals, largest ST first.
+
+        Returns
+        -------
+        list of str
+            The table's lines (indented), with the sum of S1 and any warning.
+        """
         pct = round(100 * self.confidence)
         dropped = f" ({self.dropped} dropped)" if self.dropped else ""
         lines = [f"  {self.output}: mean {self.mean:.4g}, SD {self.std:.4g}; {self.samples} base points{dropped}"]
@@ -251,6 +365,54 @@ def sobol_indices(
     A NaN output removes its base point's whole block (``on_undefined="drop"``, counted in
     `SobolIndices.dropped`) or stops the analysis (``"raise"``). The intervals are bootstrap
     intervals over the base points at level `confidence`.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The parameters, in the order of `saltelli_points`' columns.
+    values : numpy.ndarray
+        One output per row of `saltelli_points`, in order.
+    second_order : bool
+        Whether to estimate second-order indices (the design must have been made for them).
+    confidence : float
+        Level of the intervals, in [0.5, 1).
+    resamples : int
+        Bootstrap resamples, at least 10.
+    seed : int
+        Seed of the bootstrap: the same seed gives the same intervals.
+    output : str
+        The output's name, for the result and messages.
+    on_undefined : str
+        ``"drop"`` or ``"raise"``: what a NaN output does (see above).
+    bounds : numpy.ndarray or None
+        The parameters' bounds (D, 2), as SALib's problem records them; None for unit ranges
+        (the indices do not depend on them).
+
+    Returns
+    -------
+    SobolIndices
+        The indices (NaN, with a `SobolIndices.note`, when the output never changes).
+
+    Raises
+    ------
+    SensitivityError
+        If the values do not form whole blocks, a setting is out of range, fewer than 2 base
+        points remain, or there is a NaN and `on_undefined` is ``"raise"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.sensitivity import ISHIGAMI_RANGES, ishigami, saltelli_points, sobol_indices
+    >>> names, bounds, points = saltelli_points(ISHIGAMI_RANGES, 8)
+    >>> values = ishigami(points)
+    >>> values[0] = np.nan  # an undefined output: its base point's block is dropped
+    >>> indices = sobol_indices(names, values, bounds=bounds, resamples=100)
+    >>> indices.samples, indices.dropped
+    (7, 1)
+    >>> sobol_indices(names, values, on_undefined="raise")
+    Traceback (most recent call last):
+    ...
+    reflexsim.sensitivity.SensitivityError: y: 1 of 8 base points have a failed run or an undefined output ...
     """
     _require_salib()
     from SALib.analyze import sobol as sobol_analyze
@@ -319,9 +481,40 @@ def analyze_function(
     seed: int = 0,
     output: str = "y",
 ) -> SobolIndices:
-    """Sobol' indices of a vectorised Python function ``func(points) -> values`` (points of shape
-    (n, D), columns in the order of `ranges`), e.g. `ishigami`: the same sampling and analysis
-    as `sensitivity`, for checking it or for a model of your own."""
+    """Sobol' indices of a vectorised Python function ``func(points) -> values``.
+
+    The same sampling and analysis as `sensitivity`, for checking it (e.g. on `ishigami`) or for
+    a model of your own.
+
+    Parameters
+    ----------
+    func : callable
+        Takes points of shape (n, D), columns in the order of `ranges`, and returns n values.
+    ranges : mapping of str to range
+        Parameter name -> ``(lo, hi)`` or ``"lo:hi"``.
+    samples : int
+        Base points, a power of two.
+    second_order, confidence, resamples, seed, output
+        As for `sobol_indices` (`seed` also seeds the design).
+
+    Returns
+    -------
+    SobolIndices
+        The indices of `func`'s output.
+
+    Raises
+    ------
+    SensitivityError
+        If `func` does not return one value per point (or as for `saltelli_points` and
+        `sobol_indices`).
+
+    Examples
+    --------
+    >>> from reflexsim.sensitivity import ISHIGAMI, ISHIGAMI_RANGES, analyze_function, ishigami
+    >>> indices = analyze_function(ishigami, ISHIGAMI_RANGES, 1024, resamples=100)
+    >>> indices.S1.round(1), ISHIGAMI["S1"].round(1)
+    (array([0.3, 0.4, 0. ]), array([0.3, 0.4, 0. ]))
+    """
     names, bounds, points = saltelli_points(ranges, samples, second_order=second_order, seed=seed)
     values = np.asarray(func(points), dtype=float)
     if values.shape != (len(points),):
@@ -344,13 +537,52 @@ ISHIGAMI_RANGES = {"x1": (-math.pi, math.pi), "x2": (-math.pi, math.pi), "x3": (
 
 
 def ishigami(points: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
-    """The Ishigami function of the rows of `points` (n, 3)."""
+    """The Ishigami function of the rows of `points` (n, 3): the standard check of Sobol' estimators.
+
+    Y = sin x1 + a sin² x2 + b x3⁴ sin x1 (Ishigami & Homma 1990), on [-π, π]³ (`ISHIGAMI_RANGES`).
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        Shape (n, 3): x1, x2, x3 per row.
+    a, b : float
+        The function's constants (7 and 0.1 in the literature).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,): Y per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reflexsim.sensitivity import ishigami
+    >>> ishigami(np.array([[0.0, np.pi / 2, 1.0], [np.pi / 2, 0.0, 2.0]]))
+    array([7. , 2.6])
+    """
     x1, x2, x3 = np.asarray(points, float).T
     return np.sin(x1) + a * np.sin(x2) ** 2 + b * x3**4 * np.sin(x1)
 
 
 def ishigami_indices(a: float = 7.0, b: float = 0.1) -> dict[str, np.ndarray]:
-    """Analytic Sobol' indices of `ishigami` (Sobol' & Levitan 1999): {"S1": ..., "ST": ...}."""
+    """Analytic Sobol' indices of `ishigami` (Sobol' & Levitan 1999), to check estimates against.
+
+    Parameters
+    ----------
+    a, b : float
+        The function's constants.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``{"S1": ..., "ST": ...}``, one value per x1, x2, x3.
+
+    Examples
+    --------
+    >>> from reflexsim.sensitivity import ishigami_indices
+    >>> {k: v.round(3) for k, v in ishigami_indices().items()}
+    {'S1': array([0.314, 0.442, 0.   ]), 'ST': array([0.558, 0.442, 0.244])}
+    """
     pi4, pi8 = math.pi**4, math.pi**8
     v1 = 0.5 * (1.0 + b * pi4 / 5.0) ** 2
     v2 = a**2 / 8.0
@@ -367,13 +599,52 @@ ISHIGAMI = ishigami_indices()  # S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244
 
 
 def output_names() -> tuple[str, ...]:
-    """The outputs a sensitivity analysis can use: the sweep's metric variables."""
+    """The outputs a sensitivity analysis can use: the sweep's metric variables.
+
+    Returns
+    -------
+    tuple of str
+        The names, in the sweep Dataset's order.
+
+    Examples
+    --------
+    >>> from reflexsim.sensitivity import output_names
+    >>> output_names()[:3]
+    ('beats', 'frequency_hz', 'duration_s')
+    """
     from .sweep.dataset import METRICS
 
     return tuple(m[0] for m in METRICS)
 
 
 def checked_outputs(outputs: Sequence[str] | str) -> tuple[str, ...]:
+    """The outputs asked for, checked against `output_names` (a comma-separated string or a list).
+
+    Parameters
+    ----------
+    outputs : str or sequence of str
+        Output names, e.g. ``"duration_s, beats"`` (as the command line takes them).
+
+    Returns
+    -------
+    tuple of str
+        The names, stripped, in the order given.
+
+    Raises
+    ------
+    SensitivityError
+        If there is none, one is unknown (the valid ones are listed) or one is given twice.
+
+    Examples
+    --------
+    >>> from reflexsim.sensitivity import checked_outputs
+    >>> checked_outputs("duration_s, beats")
+    ('duration_s', 'beats')
+    >>> checked_outputs(["clonus"])
+    Traceback (most recent call last):
+    ...
+    reflexsim.sensitivity.SensitivityError: unknown output 'clonus'; valid outputs (sweep variables): beats, ...
+    """
     if isinstance(outputs, str):
         outputs = [o.strip() for o in outputs.split(",")]
     outputs = tuple(outputs)
@@ -390,7 +661,52 @@ def checked_outputs(outputs: Sequence[str] | str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, eq=False)
 class SensitivityResult:
-    """What `sensitivity` found: indices per output, with the design, the runs and their cost."""
+    """What `sensitivity` found: indices per output, with the design, the runs and their cost.
+
+    ``result["duration_s"]`` is the `SobolIndices` of that output.
+
+    Attributes
+    ----------
+    indices : mapping of str to SobolIndices
+        The indices of each output.
+    names : tuple of str
+        The parameters (sweep keys), in order.
+    bounds : numpy.ndarray
+        Their ranges, shape (D, 2).
+    points : numpy.ndarray
+        The Saltelli design's points, shape (runs, D).
+    values : mapping of str to numpy.ndarray
+        Each output's value per run (NaN where undefined or failed).
+    status : numpy.ndarray
+        Each run's status code (`reflexsim.sweep.STATUS`).
+    dataset : xarray.Dataset
+        The sweep's Dataset of the runs.
+    model_name : str
+        The base model's name.
+    samples : int
+        Base points.
+    runs : int
+        Runs, samples · `runs_per_sample`.
+    failed_runs : int
+        Runs whose status is not ok.
+    seconds : float
+        Wall time of the analysis, in s.
+    second_order : bool
+        Whether second-order indices were estimated.
+    method : str
+        The method, as reports cite it.
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sensitivity import sensitivity
+    >>> result = sensitivity(rs.preset("severe"), {"reflex.gain": (2, 6)}, "beats", samples=4, duration_s=1.0,
+    ...                      resamples=100)
+    >>> result.runs, result.failed_runs, result.box()
+    (12, 0, [('reflex.gain', (2.0, 6.0))])
+    >>> result["beats"].names
+    ('reflex.gain',)
+    """
 
     indices: Mapping[str, SobolIndices]
     names: tuple[str, ...]
@@ -411,11 +727,23 @@ class SensitivityResult:
         return self.indices[output]
 
     def box(self) -> list[tuple[str, tuple[float, float]]]:
-        """The parameters and their ranges."""
+        """The parameters and their ranges.
+
+        Returns
+        -------
+        list of (str, (float, float))
+            (name, (lo, hi)) per parameter.
+        """
         return [(n, (float(lo), float(hi))) for n, (lo, hi) in zip(self.names, self.bounds, strict=True)]
 
     def summary(self) -> str:
-        """Every output's table of S1 and ST with their intervals, as text."""
+        """Every output's table of S1 and ST with their intervals, as text.
+
+        Returns
+        -------
+        str
+            The box, the counts and cost, each output's table (`SobolIndices.lines`) and the method.
+        """
         lines = [
             f"Sobol' sensitivity of {self.model_name}: {len(self.names)} parameter{'s' * (len(self.names) > 1)}, "
             f"{self.samples} base points, "
@@ -428,7 +756,14 @@ class SensitivityResult:
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: the box, the counts, the method and each output's indices."""
+        """JSON-ready: the box, the counts, the method and each output's indices.
+
+        Returns
+        -------
+        dict
+            ``model``, ``parameters``, ``samples``, ``runs``, ``failed_runs``, ``seconds``,
+            ``second_order``, ``method`` and ``outputs`` (each `SobolIndices.as_dict`).
+        """
         return {
             "model": self.model_name,
             "parameters": {n: [lo, hi] for n, (lo, hi) in self.box()},
@@ -442,7 +777,13 @@ class SensitivityResult:
         }
 
     def figure(self) -> Any:
-        """Bar chart of S1 and ST with their intervals, one panel per output (matplotlib Figure)."""
+        """Bar chart of S1 and ST with their intervals, one panel per output.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (`sensitivity_figure`).
+        """
         return sensitivity_figure(self.indices.values())
 
 
@@ -476,6 +817,51 @@ def sensitivity(
     `reflexsim.sweep.sweep` (its kernels, chunks, Dask `client`, checkpoints with `out`); the
     other keywords are the sweep's. See the module docstring for the method and for how failed
     runs and undefined outputs are handled.
+
+    Parameters
+    ----------
+    model : Model
+        The base model, e.g. ``reflexsim.preset("severe")``.
+    ranges : mapping of str to range
+        Sweep key -> ``(lo, hi)`` or ``"lo:hi"``, inside the key's valid range.
+    outputs : str or sequence of str
+        Sweep variables to analyse (`output_names`), a list or a comma-separated string.
+    samples : int
+        Base points, a power of two.
+    treatments, protocol, duration_s, dt_s, kernel_name, chunk_size, client, out, progress
+        As for `reflexsim.sweep.sweep` (None for `duration_s` and `chunk_size`: the defaults).
+    second_order, confidence, resamples, seed, on_undefined
+        As for `sobol_indices` (`seed` also seeds the design).
+
+    Returns
+    -------
+    SensitivityResult
+        The indices per output, with the design, the runs and their cost.
+
+    Raises
+    ------
+    SensitivityError
+        If the model, an output, a range or a setting is invalid, or a range reaches outside its
+        key's valid range.
+    SweepError
+        If the sweep refuses an input (see `reflexsim.sweep.sweep`).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.sensitivity import sensitivity
+    >>> result = sensitivity(rs.preset("severe"), {"reflex.gain": (2, 6), "reflex.delay_s": (0.03, 0.05)},
+    ...                      outputs="beats", samples=4, duration_s=1.0, resamples=100)
+    >>> result.runs, result.names
+    (16, ('reflex.gain', 'reflex.delay_s'))
+    >>> print(result.summary())
+    Sobol' sensitivity of severe: 2 parameters, 4 base points, 16 runs (0 failed) in ... s
+      box: reflex.gain in [2, 6], reflex.delay_s in [0.03, 0.05]
+    ...
+    >>> sensitivity(rs.preset("severe"), {"reflex.gain": (2, 60)}, samples=4)
+    Traceback (most recent call last):
+    ...
+    reflexsim.sensitivity.SensitivityError: reflex.gain: the range 2:60 reaches outside its valid range [0, 40] ...
     """
     from .simulation import DEFAULT_DURATION_S
     from .sweep import DEFAULT_CHUNK_SIZE, parse_key, sweep, zipped
@@ -538,7 +924,30 @@ def sensitivity(
 
 
 def sensitivity_figure(indices: Any, *, labels: Mapping[str, str] | None = None) -> Any:
-    """S1 and ST bars with their confidence intervals as error bars, one panel per output."""
+    """S1 and ST bars with their confidence intervals as error bars, one panel per output.
+
+    Parameters
+    ----------
+    indices : SobolIndices sequence or mapping
+        The indices to draw, e.g. ``result.indices`` of `sensitivity`.
+    labels : mapping of str to str, optional
+        Display names for parameters and outputs (default: their own names).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from reflexsim.sensitivity import ISHIGAMI_RANGES, analyze_function, ishigami, sensitivity_figure
+    >>> indices = analyze_function(ishigami, ISHIGAMI_RANGES, 64, output="Y", resamples=100)
+    >>> fig = sensitivity_figure([indices], labels={"Y": "Ishigami"})
+    >>> fig.axes[0].get_title()
+    'Ishigami (64 base points)'
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
 
     indices = list(indices.values() if isinstance(indices, Mapping) else indices)

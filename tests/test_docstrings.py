@@ -64,6 +64,7 @@ CONVERTED = [
     "reflexsim.sweep.store",
     "reflexsim.sweep.dataset",
     "reflexsim.sweep.run",
+    "reflexsim.sensitivity",
 ]
 
 # Top-level public functions and classes that need no Examples section: "module.Name" -> why.
