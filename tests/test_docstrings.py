@@ -16,8 +16,9 @@ docstrings are converted. Two checks per module:
   state their valid range in the entry, so the docstring cannot drift from the metadata.
 
 Examples must stay fast (well under a second each after numba compilation): short runs, coarse
-scans, and ``# doctest: +SKIP`` (with the reason in the docstring) for what writes files or runs a
-sweep or a validation target.
+scans, tiny sweeps (a few points, a second or two of simulated time); an example that writes files
+does so in a temporary folder it removes; ``# doctest: +SKIP`` (with the reason in the docstring)
+for what is slow or networked (a validation target, a Dask cluster).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ CONVERTED = [
     "reflexsim.traces",
     "reflexsim.fitting",
     "reflexsim.explorer",
+    # reflexsim.sweep (the package) only re-exports: its names are checked in the modules that define them
     "reflexsim.sweep.designs",
     "reflexsim.sweep.spec",
     "reflexsim.sweep.plan",

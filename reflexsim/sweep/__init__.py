@@ -2,7 +2,7 @@
 
     import numpy as np
     import reflexsim as rs
-    from reflexsim.sweep import sweep
+    from reflexsim.sweep import sel, sweep
 
     ds = sweep(
         rs.preset("severe"),
