@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import ParameterError
 from .params import Model
-from .protocols import ClonusTest, ProtocolLike
+from .protocols import ClonusTest, PendulumTest, ProtocolLike
 
 ASSUMED = "[assumed]"
 
@@ -100,9 +100,8 @@ class JointSpec:
     tests : tuple of ClinicalTest
         The joint's clinical tests; the first is the one ``reflexsim clonus-test --joint`` runs.
     segments : Mapping[str, Mapping[str, tuple[float, str]]]
-        Other segment configurations a test needs (none of the four joints has one yet: the knee
-        pendulum test needs the shank, which the ±90° angle guard and the fixed gravity phase of
-        the kernel do not allow; docs/validation.md).
+        Other segment configurations a test needs (the knee's ``"shank"`` for the pendulum test:
+        `knee_pendulum_model`).
     orthosis : Mapping[str, tuple[float, str]]
         ``orthosis.*`` values of the orthosis that fits the joint (empty: none, as for the jaw).
     orthosis_name : str
@@ -425,6 +424,21 @@ _RE_KNEE = (
     "physiology-joints.md §1e; the quadriceps' own exponential is in muscle.passive_*"
 )
 
+_SHANK = "[D] shank + foot about the knee, Rajagopal et al. 2016 model file (opensim-models), physiology-joints.md §1c"
+# The knee pendulum (Wartenberg) test swings the shank, not the patella: seated, thigh supported,
+# the leg held horizontal (full extension, θ = 0) and let go; gravity flexes the knee and the shank
+# hangs at θ = 90°, so the gravity reference is 180° and the angle guard ±180° (docs/model.md).
+SHANK: Mapping[str, tuple[float, str]] = MappingProxyType(
+    {
+        "foot.inertia_kg_m2": (0.456, _SHANK + "; m·g·d = 13.0 N·m/rad"),
+        "foot.mass_kg": (5.27, _SHANK),
+        "foot.com_distance_m": (0.252, _SHANK + " (centre of mass below the knee)"),
+        "foot.gravity_m_per_s2": (9.81, "seated, leg swinging in the sagittal plane"),
+        "foot.gravity_reference_angle_rad": (math.pi, "shank horizontal at full extension, hangs at 90° of flexion"),
+        "foot.angle_limit_rad": (math.pi, "the swing passes 90° of flexion"),
+    }
+)
+
 _ANKLE_DRAW = {
     "parent": (0.0, 0.40),
     "outline": ((-0.06, -0.02), (-0.05, -0.07), (0.17, -0.075), (0.18, -0.045), (0.04, 0.01)),
@@ -502,7 +516,16 @@ KNEE = JointSpec(
             description="knee extended; brisk distal push of the patella (15° equivalent = 1 cm at 250 °/s = 17 "
             "cm/s), then held with 100 N (4 N·m at the 4 cm moment arm) " + ASSUMED,
         ),
+        ClinicalTest(
+            "knee pendulum (Wartenberg) test",
+            PendulumTest(),
+            segment="shank",
+            duration_s=10.0,
+            description="seated, relaxed; the leg held at full extension, then let go to swing under gravity "
+            "(Bajd & Vodovnik 1984); grade with reflexsim.metrics.pendulum_metrics on knee_pendulum_model",
+        ),
     ),
+    segments={"shank": SHANK},
     orthosis={
         "orthosis.stiffness_nm_per_rad": (30.0, "hinged knee brace with an extension-assist spring " + ASSUMED),
         "orthosis.damping_nms_per_rad": (0.5, ASSUMED),
@@ -644,6 +667,46 @@ JAW = JointSpec(
 _REGISTRY: dict[str, JointSpec] = {j.name: j for j in (ANKLE, KNEE, WRIST, JAW)}
 JOINTS: Mapping[str, JointSpec] = MappingProxyType(_REGISTRY)
 DEFAULT_JOINT = "ankle"
+
+
+# The pendulum variants' recruitment thresholds by the shared recipe (`threshold_recipe`) applied to
+# the hanging leg: the static Ia rate of the reflex-free lesioned shank at rest under gravity alone
+# (no examiner's pressure), minus 19 / plus 91 imp/s. The patellar test's thresholds (25.6 imp/s)
+# lie below the Ia rate of any knee angle past ~10° of flexion. tests/test_pendulum.py recomputes them.
+PENDULUM_THRESHOLDS_IPS: Mapping[str, float] = MappingProxyType({"healthy": 182.2, "mild": 72.2, "severe": 72.2})
+
+
+def knee_pendulum_model(variant: str = "healthy") -> Model:
+    """The knee in a lesion variant with the shank as its segment, for the pendulum test.
+
+    The knee's values and lesion recipe (`JointSpec.model`), the ``"shank"`` segment (`SHANK`:
+    0.456 kg·m², gravity toward flexion, angle guard ±180°) and the recruitment threshold of the
+    recipe for the hanging leg (`PENDULUM_THRESHOLDS_IPS`). Named ``knee_pendulum_VARIANT``.
+
+    Parameters
+    ----------
+    variant : str, default "healthy"
+        ``"healthy"``, ``"mild"`` or ``"severe"``.
+
+    Returns
+    -------
+    Model
+        The model.
+
+    Raises
+    ------
+    ParameterError
+        If `variant` is unknown.
+
+    Examples
+    --------
+    >>> from reflexsim.joints import knee_pendulum_model
+    >>> m = knee_pendulum_model("severe")
+    >>> m.name, m.foot.inertia_kg_m2, m.reflex.threshold_ips, m.reflex.gain
+    ('knee_pendulum_severe', 0.456, 72.2, 3.6)
+    """
+    base = KNEE.segment_model(KNEE.model(variant), "shank")
+    return base.with_values({"reflex.threshold_ips": PENDULUM_THRESHOLDS_IPS[variant]}, name=f"knee_pendulum_{variant}")
 
 
 def joint(name: str) -> JointSpec:

@@ -49,6 +49,8 @@ PARAM_PATHS = (
     "foot.mass_kg",
     "foot.com_distance_m",
     "foot.gravity_m_per_s2",
+    "foot.gravity_reference_angle_rad",
+    "foot.angle_limit_rad",
     "joint.damping_nms_per_rad",
     "joint.pf_end_torque_nm",
     "joint.pf_end_rate_per_rad",
@@ -98,6 +100,8 @@ P_INERTIA = _IX["foot.inertia_kg_m2"]
 P_FOOT_MASS = _IX["foot.mass_kg"]
 P_FOOT_COM = _IX["foot.com_distance_m"]
 P_GRAVITY = _IX["foot.gravity_m_per_s2"]
+P_GRAVITY_ANGLE = _IX["foot.gravity_reference_angle_rad"]
+P_ANGLE_LIMIT = _IX["foot.angle_limit_rad"]
 P_JOINT_DAMPING = _IX["joint.damping_nms_per_rad"]
 P_PF_END_TORQUE = _IX["joint.pf_end_torque_nm"]
 P_PF_END_RATE = _IX["joint.pf_end_rate_per_rad"]
@@ -163,7 +167,7 @@ STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_OUT_OF_RANGE = 2
 STATUS_NO_EQUILIBRIUM = 3
-ANGLE_LIMIT_RAD = 0.5 * math.pi  # beyond +-90 deg the foot has left any physical range
+ANGLE_LIMIT_RAD = 0.5 * math.pi  # default `foot.angle_limit_rad`: beyond +-90 deg the foot has left any range
 
 # |lambda| * dt bound for classic RK4 (its stability region reaches 2.78 on the negative real
 # axis and 2.83 on the imaginary axis); kept below both with a margin.
@@ -317,9 +321,9 @@ def vsoftplus(z, width, inv_width):
 
 @njit(cache=True, forceinline=True, error_model="numpy")
 def vcos(x):
-    """cos(x) for |x| <= 3 within 1e-12 (Taylor series in x^2 to x^24), vectorisable; the argument
-    is clamped to +-3 rad (the foot never gets there: runs stop beyond +-90 deg)."""
-    xc = -3.0 if x < -3.0 else (3.0 if x > 3.0 else x)
+    """cos(x) for |x| <= pi within 1e-13 (Taylor series in x^2 to x^24), vectorisable; the argument
+    is clamped to +-pi (callers reduce it to [-pi, pi] first; `gravity_cos`)."""
+    xc = -math.pi if x < -math.pi else (math.pi if x > math.pi else x)
     z = xc * xc
     q = 1.0 / 620448401733239439360000.0
     q = q * -z + 1.0 / 1124000727777607680000.0
@@ -430,8 +434,10 @@ LOCKSTEP_LANES = 32  # simulations per block: 4 interleaved vectors of 8 float64
     C_CAPACITY,
     C_FATIGUE_RATE,
     C_INV_FATIGUE_RECOVERY,
-) = range(0, 47 * LOCKSTEP_LANES, LOCKSTEP_LANES)
-N_CONST_ROWS = 47
+    C_GRAVITY_ANGLE,
+    C_ANGLE_LIMIT,
+) = range(0, 49 * LOCKSTEP_LANES, LOCKSTEP_LANES)
+N_CONST_ROWS = 49
 CONST_SIZE = N_CONST_ROWS * LOCKSTEP_LANES
 
 
@@ -455,7 +461,7 @@ def fill_constants(c, i, p):
     c[C_AFO_K + i] = p[P_AFO_K]
     c[C_AFO_B + i] = p[P_AFO_B]
     c[C_AFO_NEUTRAL + i] = p[P_AFO_NEUTRAL]
-    has_stop = p[P_STOP_K] > 0.0 and p[P_STOP_ANGLE] < ANGLE_LIMIT_RAD
+    has_stop = p[P_STOP_K] > 0.0 and p[P_STOP_ANGLE] < p[P_ANGLE_LIMIT]  # a stop beyond the guard is none
     c[C_STOP_K + i] = p[P_STOP_K] if has_stop else 0.0  # a lane without a stop adds 0 * finite
     c[C_STOP_ANGLE + i] = p[P_STOP_ANGLE] if has_stop else 0.0
     c[C_STOP_WIDTH + i] = p[P_STOP_WIDTH]
@@ -496,6 +502,8 @@ def fill_constants(c, i, p):
     c[C_CAPACITY + i] = 1.0
     c[C_FATIGUE_RATE + i] = p[P_FATIGUE_RATE]
     c[C_INV_FATIGUE_RECOVERY + i] = 1.0 / p[P_FATIGUE_RECOVERY]
+    c[C_GRAVITY_ANGLE + i] = p[P_GRAVITY_ANGLE]
+    c[C_ANGLE_LIMIT + i] = p[P_ANGLE_LIMIT]
     # gravity may pull either way (knee pendulum)
     return has_stop or c[C_GRAVITY_TORQUE + i] != 0.0 or p[P_FATIGUE_RATE] > 0.0
 
@@ -572,6 +580,15 @@ def ce_velocity_rate(c, i, omega, ce_velocity):
 
 
 @njit(cache=True, forceinline=True, error_model="numpy")
+def gravity_cos(x, lanes):
+    """cos(x) of the angle from the gravity reference, x = theta - `foot.gravity_reference_angle_rad`;
+    the lanes reduce x to [-pi, pi] for `vcos` (x = theta exactly for the default reference 0)."""
+    if lanes:
+        x = x + 2.0 * math.pi if x < -math.pi else (x - 2.0 * math.pi if x > math.pi else x)
+    return _cos(x, lanes)
+
+
+@njit(cache=True, forceinline=True, error_model="numpy")
 def joint_torque(c, i, theta, omega, extras, lanes):
     """Passive torque of the non-triceps tissues (Riener & Edrich plantarflexion end and offset),
     joint damping and the orthosis' spring and damper; with `extras`, also foot gravity and the
@@ -581,7 +598,7 @@ def joint_torque(c, i, theta, omega, extras, lanes):
     tau -= c[C_JOINT_DAMPING + i] * omega
     tau -= c[C_AFO_K + i] * (theta - c[C_AFO_NEUTRAL + i]) + c[C_AFO_B + i] * omega
     if extras:
-        tau -= c[C_GRAVITY_TORQUE + i] * _cos(theta, lanes)
+        tau -= c[C_GRAVITY_TORQUE + i] * gravity_cos(theta - c[C_GRAVITY_ANGLE + i], lanes)
         # the stop's resistance builds up over its width (C1: quadratic, then linear); none before it
         width = c[C_STOP_WIDTH + i]
         z = theta - c[C_STOP_ANGLE + i]
@@ -998,12 +1015,13 @@ def rest_state(theta, activation):
 
 
 @njit(cache=True, inline="always")
-def step_status(y):
-    """STATUS_OK, or why the state just reached ends the run."""
+def step_status(y, angle_limit):
+    """STATUS_OK, or why the state just reached ends the run (`angle_limit`: the lane's
+    `foot.angle_limit_rad`)."""
     for k in range(N_STATES):
         if not math.isfinite(y[k]):
             return STATUS_NONFINITE
-    if abs(y[Y_THETA]) > ANGLE_LIMIT_RAD:
+    if abs(y[Y_THETA]) > angle_limit:
         return STATUS_OUT_OF_RANGE
     return STATUS_OK
 
@@ -1116,7 +1134,7 @@ def run(p, seg, samples, theta_start, dt, n_steps, ev, out, m):
         if record:
             for j in range(N_STATES):
                 out[k + 1, j] = y[j]
-        status = step_status(y)
+        status = step_status(y, c[C_ANGLE_LIMIT])
         if status != STATUS_OK:
             return status, k + 1, c[C_HOLD]
         buf[(k + 1) & mask] = u
@@ -1511,7 +1529,7 @@ def _lockstep_grade(det, work, states, capacity, n_batch, k_first, dt, active0, 
             work[C_CAPACITY + i] = capacity[b, i]
             y = (states[0, b, i], states[1, b, i], states[2, b, i], states[3, b, i], states[4, b, i], states[5, b, i])
             k = k_first + b + 1
-            st = step_status(y)
+            st = step_status(y, work[C_ANGLE_LIMIT + i])
             if st != STATUS_OK:
                 status[i], fail_step[i] = st, k
                 break

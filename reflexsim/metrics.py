@@ -604,3 +604,139 @@ def stretch_response(result: Result) -> StretchResponse:
         reflex_nm=float(result.reflex_torque_nm[window].max()),
         passive_change_nm=float(passive[-1] - passive[0]),
     )
+
+
+R2_NORMAL = 1.6  # healthy relaxation index R2 is about 1.6 or more (Bajd & Vodovnik 1984): R2n = R2 / 1.6
+
+
+@dataclass(frozen=True)
+class PendulumMetrics:
+    """The swings of a knee pendulum (Wartenberg) test (`pendulum_metrics`); angles are knee flexion.
+
+    The clinic measures the knee angle in extension, so its "first minimum" is the first flexion
+    peak here; R2 is the same ratio.
+
+    Attributes
+    ----------
+    start_deg : float
+        Knee angle at the release, deg.
+    rest_deg : float
+        Resting angle: the mean over the run's last `rest_window_s`, deg.
+    settled : bool
+        The leg had come to rest: the angle moved less than the swing threshold over that window.
+    first_peak_deg : float
+        The first flexion peak after the release (the clinic's "first minimum"), deg.
+    first_swing_deg : float
+        First-swing amplitude: `first_peak_deg` − `start_deg`, deg.
+    relaxation_index : float
+        R2 = (first peak − start) / (rest − start); healthy ≥ 1.6, lower in spasticity.
+    normalised_index : float
+        R2n = R2 / 1.6 (Bajd & Vodovnik 1984): 1 and above normal.
+    swings : int
+        Flexion peaks after the release that pass the resting angle by the swing threshold.
+    period_s : float
+        Time between the first two flexion peaks, s (NaN with fewer than two).
+
+    Examples
+    --------
+    >>> from reflexsim.metrics import PendulumMetrics
+    >>> m = PendulumMetrics(0.0, 68.0, True, 110.0, 110.0, 110.0 / 68.0, 110.0 / 68.0 / 1.6, 6, 1.1)
+    >>> round(m.relaxation_index, 2), m.to_dict()["swings"]
+    (1.62, 6)
+    """
+
+    start_deg: float
+    rest_deg: float
+    settled: bool
+    first_peak_deg: float
+    first_swing_deg: float
+    relaxation_index: float
+    normalised_index: float
+    swings: int
+    period_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics as a JSON-ready dict (NaN as None).
+
+        Returns
+        -------
+        dict
+            Field name -> value.
+        """
+        return {k: _json_value(v) for k, v in asdict(self).items()}
+
+
+def _zigzag(angle: np.ndarray, threshold: float) -> list[tuple[int, int]]:
+    """Extrema of `angle` with hysteresis `threshold`: (index, +1 maximum / -1 minimum), starting
+    with the direction of the first move by more than `threshold`."""
+    extrema: list[tuple[int, int]] = []
+    k_ext, direction = 0, 0
+    for k in range(1, len(angle)):
+        a = angle[k]
+        if direction == 0:
+            if abs(a - angle[0]) >= threshold:
+                direction = 1 if a > angle[0] else -1
+                k_ext = k
+        elif direction * (a - angle[k_ext]) > 0.0:
+            k_ext = k
+        elif direction * (angle[k_ext] - a) >= threshold:
+            extrema.append((k_ext, direction))
+            direction, k_ext = -direction, k
+    return extrema
+
+
+def pendulum_metrics(result: Result, swing_threshold_deg: float = 1.0, rest_window_s: float = 1.0) -> PendulumMetrics:
+    """Grade a knee pendulum test: relaxation index R2, swings, first-swing amplitude, swing period.
+
+    Extrema after the release are found with hysteresis `swing_threshold_deg` (a reversal counts
+    once the angle has come back by that much); the resting angle is the mean over the run's last
+    `rest_window_s` (run long enough for the leg to settle: `settled` says whether it did).
+
+    Parameters
+    ----------
+    result : Result
+        A run of `reflexsim.protocols.PendulumTest` (its release is the protocol's hold start).
+    swing_threshold_deg : float, default 1.0
+        Hysteresis of the extrema and the excursion past rest that makes a swing, deg.
+    rest_window_s : float, default 1.0
+        The final stretch of the run averaged for the resting angle, s.
+
+    Returns
+    -------
+    PendulumMetrics
+        The metrics (NaN where undefined, e.g. no flexion peak).
+
+    Examples
+    --------
+    >>> import reflexsim as rs
+    >>> from reflexsim.joints import knee_pendulum_model
+    >>> from reflexsim.metrics import pendulum_metrics
+    >>> from reflexsim.protocols import PendulumTest
+    >>> m = pendulum_metrics(rs.simulate(knee_pendulum_model("healthy"), PendulumTest(), duration_s=10.0))
+    >>> round(m.relaxation_index, 2), m.swings, m.settled
+    (1.63, 7, True)
+    """
+    t, angle = result.time_s, result.angle_deg
+    after = t >= result.events.hold_start_s
+    k0 = int(np.argmax(after))
+    start = float(angle[k0])
+    window = angle[t >= t[-1] - rest_window_s]
+    rest = float(window.mean())
+    settled = bool(window.max() - window.min() < swing_threshold_deg)
+    extrema = _zigzag(angle[k0:], swing_threshold_deg)
+    peaks = [k0 + k for k, d in extrema if d > 0]
+    first = float(angle[peaks[0]]) if peaks else math.nan
+    r2 = (first - start) / (rest - start) if rest != start else math.nan
+    swings = sum(1 for k in peaks if angle[k] - rest >= swing_threshold_deg)
+    period = float(t[peaks[1]] - t[peaks[0]]) if len(peaks) >= 2 else math.nan
+    return PendulumMetrics(
+        start_deg=start,
+        rest_deg=rest,
+        settled=settled,
+        first_peak_deg=first,
+        first_swing_deg=first - start,
+        relaxation_index=r2,
+        normalised_index=r2 / R2_NORMAL,
+        swings=swings,
+        period_s=period,
+    )

@@ -367,6 +367,15 @@ class Foot(Validated):
     gravity_m_per_s2 : float, default 0
         Gravity acting in the foot's plane of motion: 0 = foot supported or supine, 9.81 = seated with the shank
         vertical (torque -m·g·d·cos θ); m/s², valid range [0, 9.81]; source: convention.
+    gravity_reference_angle_rad : float, default 0
+        Angle θ_g at which gravity's torque -m·g·d·cos(θ − θ_g) is largest toward −θ; the segment hangs at θ_g
+        − 90°: 0 for the foot (horizontal at neutral, hangs plantarflexed), π for the knee pendulum test (shank
+        horizontal at full extension, pulled into flexion, hangs at 90°); rad, valid range [-3.14159, 3.14159];
+        source: convention (geometry).
+    angle_limit_rad : float, default 1.5708
+        The angle guard: a run stops (out of range) when the angle passes ± this; 90° for a segment that never
+        passes it, 180° for the swinging shank of the knee pendulum test; rad, valid range [1.5708, 3.14159];
+        source: convention (joint range).
 
     Raises
     ------
@@ -377,8 +386,8 @@ class Foot(Validated):
     Examples
     --------
     >>> from reflexsim.params import Foot
-    >>> Foot(gravity_m_per_s2=9.81)
-    Foot(inertia_kg_m2=0.015, mass_kg=1.25, com_distance_m=0.06, gravity_m_per_s2=9.81)
+    >>> Foot(gravity_m_per_s2=9.81)  # doctest: +ELLIPSIS
+    Foot(inertia_kg_m2=0.015, mass_kg=1.25, com_distance_m=0.06, gravity_m_per_s2=9.81, ...)
     """
 
     section: ClassVar[str] = "foot"
@@ -410,6 +419,25 @@ class Foot(Validated):
         "gravity acting in the foot's plane of motion: 0 = foot supported or supine, "
         "9.81 = seated with the shank vertical (torque -m·g·d·cos θ)",
         "convention",
+    )
+    gravity_reference_angle_rad: float = param(
+        0.0,
+        "rad",
+        -math.pi,
+        math.pi,
+        "angle θ_g at which gravity's torque -m·g·d·cos(θ − θ_g) is largest toward −θ; the segment hangs at "
+        "θ_g − 90°: 0 for the foot (horizontal at neutral, hangs plantarflexed), π for the knee pendulum test "
+        "(shank horizontal at full extension, pulled into flexion, hangs at 90°)",
+        "convention (geometry)",
+    )
+    angle_limit_rad: float = param(
+        0.5 * math.pi,
+        "rad",
+        0.5 * math.pi,
+        math.pi,
+        "the angle guard: a run stops (out of range) when the angle passes ± this; 90° for a segment that never passes "
+        "it, 180° for the swinging shank of the knee pendulum test",
+        "convention (joint range)",
     )
 
 

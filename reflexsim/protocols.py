@@ -945,3 +945,89 @@ class ToeLanding(ValidatedProtocol):
             The segment table and the event times actually used.
         """
         return _torque_step(self.settle_s, self.rise_s, self.load_torque_nm, dt_s, (-40 * DEG, 40 * DEG))
+
+
+@dataclass(frozen=True)
+class PendulumTest(ValidatedProtocol):
+    """The knee pendulum (Wartenberg) test: the relaxed leg, seated, is held at full extension and
+    let go; the shank swings under gravity and settles hanging.
+
+    The examiner's hand (a stiff servo: spring `hand_stiffness_nm_per_rad`, damper
+    `hand_damping_nms_per_rad`, plus the torque that held the leg still) holds the knee at
+    `start_deg` for `settle_s`, then lets go: no external torque from then on. Run it on a model
+    whose segment is the shank with gravity toward flexion (`reflexsim.joints.knee_pendulum_model`);
+    `reflexsim.metrics.pendulum_metrics` grades the swings (Bajd & Vodovnik 1984).
+
+    Parameters
+    ----------
+    start_deg : float, default 0.0
+        Knee flexion held before the release (0 = full extension, shank horizontal); deg, valid range
+        [-10, 60]; source: Wartenberg 1951; Bajd & Vodovnik 1984 (full extension).
+    settle_s : float, default 0.2
+        Time held before the release; s, valid range [0, 5]; model choice.
+    hand_stiffness_nm_per_rad : float, default 2000.0
+        Stiffness of the examiner's hand holding the leg; N·m/rad, valid range [10, 20000]; model choice.
+    hand_damping_nms_per_rad : float, default 50.0
+        Damping of the examiner's hand holding the leg; N·m·s/rad, valid range [0, 500]; model choice.
+
+    Raises
+    ------
+    ProtocolError
+        If a field is not a number or lies outside its valid range.
+
+    Examples
+    --------
+    >>> from reflexsim.protocols import PendulumTest
+    >>> events = PendulumTest().compile(5e-4)
+    >>> events.stretch_start_s, [int(m) for m in events.segments[:, 1]]  # release at 0.2 s: servo, then torque
+    (0.2, [1, 0])
+    """
+
+    kind: ClassVar[str] = "pendulum_test"
+    start_deg: float = param(
+        0.0,
+        "deg",
+        -10.0,
+        60.0,
+        "knee flexion held before the release (0 = full extension, shank horizontal)",
+        "Wartenberg 1951; Bajd & Vodovnik 1984 (full extension)",
+    )
+    settle_s: float = param(0.2, "s", 0.0, 5.0, "time held before the release", "model choice")
+    hand_stiffness_nm_per_rad: float = param(
+        2000.0, "N·m/rad", 10.0, 20000.0, "stiffness of the examiner's hand holding the leg", "model choice"
+    )
+    hand_damping_nms_per_rad: float = param(
+        50.0, "N·m·s/rad", 0.0, 500.0, "damping of the examiner's hand holding the leg", "model choice"
+    )
+
+    def compile(self, dt_s: float) -> CompiledProtocol:
+        """Lay the protocol out on the integration grid of step `dt_s` (what `simulate` calls).
+
+        Parameters
+        ----------
+        dt_s : float
+            Integration step in s; events move to the nearest step boundary.
+
+        Returns
+        -------
+        CompiledProtocol
+            The segment table; the release is the "stretch" (start and end) and the hold.
+        """
+        k_release = _steps(self.settle_s, dt_s)
+        theta0 = self.start_deg * DEG
+        k, b = self.hand_stiffness_nm_per_rad, self.hand_damping_nms_per_rad
+        rows = [[0, kernel.MODE_SERVO, theta0, 0.0, k, b]] if k_release > 0 else []
+        rows.append([k_release, kernel.MODE_TORQUE, 0.0, 0.0, 0.0, 0.0])  # let go: no external torque
+        release = k_release * dt_s
+        return CompiledProtocol(
+            segments=np.array(rows, dtype=np.float64),
+            samples=np.zeros(1),
+            theta_start_rad=theta0,
+            stretch_start_s=release,
+            stretch_end_s=release,
+            hold_start_s=release,
+            catch_end_s=release + CATCH_WINDOW_S,
+            angle_range_rad=(min(theta0, 0.0) - 10 * DEG, 160 * DEG),
+            added_stiffness_nm_per_rad=k if k_release > 0 else 0.0,
+            added_damping_nms_per_rad=b if k_release > 0 else 0.0,
+        )

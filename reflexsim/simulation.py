@@ -562,7 +562,7 @@ def simulate(
         p, segments, compiled.samples, compiled.theta_start_rad, dt_s, n_steps, np.empty(0), out, np.empty(0)
     )
     if status != kernel.STATUS_OK:
-        raise _simulation_error(status, k_fail, dt_s)
+        raise _simulation_error(status, k_fail, dt_s, model.foot.angle_limit_rad)
 
     sig = np.empty((n_steps + 1, kernel.N_SIGNALS))
     kernel.signals(p, segments, compiled.samples, dt_s, hold, out, model.reflex.delay_s, sig)
@@ -590,7 +590,7 @@ def simulate(
     )
 
 
-def _simulation_error(status: int, k_fail: int, dt_s: float) -> SimulationError:
+def _simulation_error(status: int, k_fail: int, dt_s: float, angle_limit_rad: float = 0.5 * math.pi) -> SimulationError:
     t = k_fail * dt_s
     if status == kernel.STATUS_NO_EQUILIBRIUM:
         return SimulationError(
@@ -599,7 +599,8 @@ def _simulation_error(status: int, k_fail: int, dt_s: float) -> SimulationError:
         )
     if status == kernel.STATUS_OUT_OF_RANGE:
         return SimulationError(
-            f"at t = {t:.4f} s the ankle passed ±90°: the external torque or the reflex drove the foot "
+            f"at t = {t:.4f} s the ankle passed ±{math.degrees(angle_limit_rad):.0f}°: the external torque"
+            f" or the reflex drove the foot "
             f"beyond any joint range; lower the protocol's torque or {_HINT_MODEL}"
         )
     return SimulationError(

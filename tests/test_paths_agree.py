@@ -43,13 +43,14 @@ FLOAT_FIELDS = (
 STOP_ANGLE_MAX = 0.6  # finite stop angles drawn up to here (beyond the clonus test's 10 deg stretch)
 
 
-def refusal(status: int, failed_at_s: float) -> str:
+def refusal(status: int, failed_at_s: float, angle_limit_rad: float = math.pi / 2) -> str:
     """What `simulate`'s error says for a sweep status (see simulation._simulation_error)."""
+    limit_deg = math.degrees(angle_limit_rad)  # the model's foot.angle_limit_rad
     return {
         STATUS_DELAY_TOO_SHORT: "is too large for the loop delay",
         STATUS_STEP_TOO_STIFF: "is too large for the stiffness of this model and protocol",
         kernel.STATUS_NO_EQUILIBRIUM: "no resting angle within ±90° balances the protocol's initial torque",
-        kernel.STATUS_OUT_OF_RANGE: f"at t = {failed_at_s:.4f} s the ankle passed ±90°",
+        kernel.STATUS_OUT_OF_RANGE: f"at t = {failed_at_s:.4f} s the ankle passed ±{limit_deg:.0f}°",
         kernel.STATUS_NONFINITE: f"the simulation blew up (non-finite state) at t = {failed_at_s:.4f} s",
     }[status]
 
@@ -80,7 +81,12 @@ def assert_paths_agree(points: list[dict[str, float]], protocol, dt_s: float) ->
             metrics = clonus_metrics(simulate(model, protocol, duration_s=DURATION_S, dt_s=dt_s))
         except SimulationError as err:
             assert status != kernel.STATUS_OK, (values, str(err))
-            assert refusal(status, failed[0]) in str(err), (values, status, failed[0], str(err))
+            assert refusal(status, failed[0], model.foot.angle_limit_rad) in str(err), (
+                values,
+                status,
+                failed[0],
+                str(err),
+            )
             if status in (STATUS_DELAY_TOO_SHORT, STATUS_STEP_TOO_STIFF):
                 seen["refused"] += 1
                 assert math.isnan(failed[0])  # never started
