@@ -21,10 +21,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from .errors import ReflexsimError
+from .joints import DEFAULT_JOINT, JOINTS
 from .metrics import ClonusMetrics, clonus_metrics
 from .params import Model
 from .presets import PRESETS, preset
-from .protocols import ClonusTest
 from .simulation import Result, simulate
 from .treatments import apply
 
@@ -85,7 +85,9 @@ CONTROLS = (
 _NO_STOP_DEG = 20.0
 
 
-def model_from_settings(preset_name: str, values: dict[str, float], medication: str) -> Model:
+def model_from_settings(
+    preset_name: str, values: dict[str, float], medication: str, joint: str = DEFAULT_JOINT
+) -> Model:
     """The model the explorer's controls describe: a preset, slider overrides, then treatments.
 
     Parameters
@@ -96,11 +98,13 @@ def model_from_settings(preset_name: str, values: dict[str, float], medication: 
         Slider positions by `Control.key`, in the units shown (every control's key).
     medication : str
         One of `MEDICATIONS` (``"none"`` for none), applied at its default dose.
+    joint : str, default "ankle"
+        Whose presets (`reflexsim.joints.JOINTS`).
 
     Returns
     -------
     Model
-        The preset with the slider values, then the medication, Botox and AFO applied.
+        The preset with the slider values, then the medication, Botox and orthosis applied.
 
     Examples
     --------
@@ -110,9 +114,9 @@ def model_from_settings(preset_name: str, values: dict[str, float], medication: 
     >>> model.name
     'severe + tizanidine + botox:weeks=3'
     """
-    model = preset(preset_name)
+    model = preset(preset_name, joint=joint)
     overrides = {c.path: values[c.key] * c.to_si for c in CONTROLS if c.path is not None}
-    model = model.with_values(overrides, name=preset_name)
+    model = model.with_values(overrides, name=model.name)
     if medication != "none":
         model = apply(model, medication)
     if values["botox"] > 0.0:
@@ -123,13 +127,15 @@ def model_from_settings(preset_name: str, values: dict[str, float], medication: 
     return model
 
 
-def preset_values(preset_name: str) -> dict[str, float]:
+def preset_values(preset_name: str, joint: str = DEFAULT_JOINT) -> dict[str, float]:
     """Slider positions that reproduce a preset without treatment.
 
     Parameters
     ----------
     preset_name : str
         ``"healthy"``, ``"mild"`` or ``"severe"``.
+    joint : str, default "ankle"
+        Whose presets (`reflexsim.joints.JOINTS`).
 
     Returns
     -------
@@ -143,7 +149,7 @@ def preset_values(preset_name: str) -> dict[str, float]:
     >>> values["gain"], values["delay"], values["botox"]
     (3.6, 40.0, 0.0)
     """
-    model = PRESETS[preset_name]
+    model = preset(preset_name, joint=joint)
     values = {c.key: model.get(c.path) / c.to_si for c in CONTROLS if c.path is not None}
     values.update(botox=0.0, afo=0.0, stop=_NO_STOP_DEG, wedge=0.0)
     return values
@@ -168,6 +174,8 @@ class Explorer:
     ----------
     preset_name : str, default "severe"
         The preset the sliders start at.
+    joint : str, default "ankle"
+        The joint it starts with (`reflexsim.joints.JOINTS`; a radio button switches joint).
     figure : matplotlib.figure.Figure, optional
         The figure to draw into (default: a new 12 × 7.5 in figure).
 
@@ -198,14 +206,17 @@ class Explorer:
     1
     """
 
-    def __init__(self, preset_name: str = "severe", *, figure: Figure | None = None) -> None:
+    def __init__(
+        self, preset_name: str = "severe", *, joint: str = DEFAULT_JOINT, figure: Figure | None = None
+    ) -> None:
         import matplotlib.pyplot as plt
         from matplotlib.widgets import Button, RadioButtons, Slider
 
         self.preset_name = preset_name
+        self.joint = joint
         self.medication = "none"
-        self.values = preset_values(preset_name)
-        self.protocol = ClonusTest()
+        self.values = preset_values(preset_name, joint)
+        self.protocol = JOINTS[joint].clonus_test.protocol
         self.last_update_ms = math.nan
         self.last_compute_ms = math.nan
         self._critical: CriticalGain | None = None
@@ -222,7 +233,7 @@ class Explorer:
         self.ax_text.axis("off")
         (self.angle_line,) = self.ax_angle.plot([], [], lw=1.2)
         (self.emg_line,) = self.ax_emg.plot([], [], color="C3", lw=0.8)
-        self.ax_angle.set_ylabel("ankle angle (°)")
+        self.ax_angle.set_ylabel(f"{joint} angle (°)")
         self.ax_emg.set_ylabel("EMG-like drive")
         self.ax_emg.set_xlabel("time (s)")
         self.ax_angle.set_xlim(0, DURATION_S)
@@ -236,9 +247,13 @@ class Explorer:
             slider.label.set_fontsize(8)
             slider.on_changed(partial(self.set_value, c.key))
             self.sliders[c.key] = slider
-        self.preset_buttons = RadioButtons(fig.add_axes((0.66, 0.18, 0.12, 0.2)), list(PRESETS))
+        self._fit_slider_ranges()
+        self.preset_buttons = RadioButtons(fig.add_axes((0.66, 0.27, 0.12, 0.12)), list(PRESETS))
         self.preset_buttons.set_active(list(PRESETS).index(preset_name))
         self.preset_buttons.on_clicked(_on_label(self.set_preset))
+        self.joint_buttons = RadioButtons(fig.add_axes((0.66, 0.14, 0.12, 0.12)), list(JOINTS))
+        self.joint_buttons.set_active(list(JOINTS).index(joint))
+        self.joint_buttons.on_clicked(_on_label(self.set_joint))
         self.medication_buttons = RadioButtons(fig.add_axes((0.80, 0.18, 0.14, 0.2)), list(MEDICATIONS))
         self.medication_buttons.on_clicked(_on_label(self.set_medication))
         self.stretch_button = Button(fig.add_axes((0.66, 0.05, 0.28, 0.08)), "stretch!")
@@ -272,6 +287,32 @@ class Explorer:
         self.medication = label
         self.update()
 
+    def set_joint(self, label: str) -> None:
+        """Switch joint (the radio-button callback): its presets, its own clinical test, slider
+        ranges that contain its values; then rerun.
+
+        Parameters
+        ----------
+        label : str
+            A key of `reflexsim.joints.JOINTS`.
+        """
+        self.joint = label
+        self.protocol = JOINTS[label].clonus_test.protocol
+        self.ax_angle.set_ylabel(f"{label} angle (°)")
+        self._critical = None
+        self.set_preset(self.preset_name)
+
+    def _fit_slider_ranges(self) -> None:
+        """Widen a parameter slider's range where the joint's preset lies outside it (the jaw's 8 ms
+        delay, a hand's inertia): at least half to twice the preset value."""
+        for c in CONTROLS:
+            if c.path is None:
+                continue
+            slider, value = self.sliders[c.key], self.values[c.key]
+            lo, hi = min(c.lo, 0.5 * value), max(c.hi, 2.0 * value)
+            slider.valmin, slider.valmax = lo, hi
+            slider.ax.set_xlim(lo, hi)
+
     def set_preset(self, label: str) -> None:
         """Move every slider to the preset's values (one redraw, not one per slider).
 
@@ -281,7 +322,8 @@ class Explorer:
             ``"healthy"``, ``"mild"`` or ``"severe"``.
         """
         self.preset_name = label
-        self.values = preset_values(label)
+        self.values = preset_values(label, self.joint)
+        self._fit_slider_ranges()
         self._updating = True
         try:
             for key, slider in self.sliders.items():
@@ -298,7 +340,7 @@ class Explorer:
         Model
             The preset with the sliders and treatments applied.
         """
-        return model_from_settings(self.preset_name, self.values, self.medication)
+        return model_from_settings(self.preset_name, self.values, self.medication, self.joint)
 
     def update(self) -> None:
         """Rerun the clonus test with the current settings and redraw.
@@ -333,9 +375,10 @@ class Explorer:
         key = model.with_values({"reflex.gain": 0.0}).pack().tobytes()
         crit = self._critical
         if crit is None or key != self._critical_key:
-            crit = self._critical = stability.critical_gain(model, scan_points=11)
+            hold = self.protocol.hold_torque_nm
+            crit = self._critical = stability.critical_gain(model, hold, scan_points=11)
             self._critical_key = key
-        linear = stability.analyse(model)
+        linear = stability.analyse(model, self.protocol.hold_torque_nm)
         state = "unstable" if not linear.stable else "stable"
         if not crit.found:
             return f"linear: {state}; no critical gain up to 20"
@@ -355,13 +398,15 @@ class Explorer:
         )
 
 
-def explore(preset_name: str = "severe") -> Explorer:
+def explore(preset_name: str = "severe", joint: str = DEFAULT_JOINT) -> Explorer:
     """Open the explorer in a window (blocks until it is closed) or in a Jupyter widget.
 
     Parameters
     ----------
     preset_name : str, default "severe"
         The preset the sliders start at.
+    joint : str, default "ankle"
+        The joint it starts with (a radio button switches joint).
 
     Returns
     -------
@@ -377,6 +422,6 @@ def explore(preset_name: str = "severe") -> Explorer:
     """
     import matplotlib.pyplot as plt
 
-    explorer = Explorer(preset_name)
+    explorer = Explorer(preset_name, joint=joint)
     plt.show()
     return explorer

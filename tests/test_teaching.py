@@ -17,6 +17,8 @@ matplotlib.use("Agg")
 
 from reflexsim.cli import main
 from reflexsim.explorer import CONTROLS, Explorer, preset_values
+from reflexsim.joints import JOINTS
+from reflexsim.presets import preset as rs_preset
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +70,12 @@ def test_treatment_controls(explorer):
     assert explorer.metrics.over_10_s and explorer.metrics.ongoing
 
 
-def test_explorer_update_is_fast(explorer):
-    """The simulation and grading behind a slider move (not a timed assertion on the canvas):
-    recorded for the report; must be well under the 100 ms a redraw may take."""
+def test_explorer_records_the_time_a_slider_move_takes(explorer):
+    """The simulation and grading behind a slider move is recorded for the window's report. Its
+    cost (simulate + clonus_metrics of a 12 s test) is measured in benchmarks/bench_simulate.py,
+    not asserted here: tests never assert wall-clock times."""
     explorer.sliders["gain"].set_val(7.0)
-    assert explorer.last_compute_ms < 100.0
+    assert 0.0 < explorer.last_compute_ms <= explorer.last_update_ms
 
 
 def test_animation_has_the_expected_frames(tmp_path):
@@ -183,3 +186,17 @@ def test_an_impossible_setting_is_shown_not_raised(explorer, monkeypatch):
     assert "the ankle passed ±90°" in explorer.text.get_text()
     explorer.set_preset("severe")
     assert explorer.metrics.over_10_s and explorer.metrics.ongoing and "beats" in explorer.text.get_text()
+
+
+def test_explorer_switches_joint_with_its_presets_test_and_slider_ranges():
+    explorer = Explorer("severe")
+    explorer.set_joint("jaw")
+    jaw = rs_preset("severe", joint="jaw")
+    assert explorer.model().name.startswith("jaw_severe")
+    assert explorer.model().reflex.delay_s == pytest.approx(jaw.reflex.delay_s)
+    assert explorer.protocol == JOINTS["jaw"].clonus_test.protocol
+    delay = explorer.sliders["delay"]
+    assert delay.valmin <= jaw.reflex.delay_s * 1e3 <= delay.valmax  # 8 ms: below the ankle slider's 10 ms
+    assert explorer.metrics.frequency_hz > 10.0  # the jaw's clonus, not the ankle's 5-7 Hz
+    explorer.set_joint("ankle")
+    assert explorer.model().name == "severe" and 5.0 < explorer.metrics.frequency_hz < 7.0

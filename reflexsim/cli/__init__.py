@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=commands.cmd_tardieu)
 
     e = sub.add_parser("explore", help="interactive window: sliders, presets, treatments, stretch!")
-    model_options(e, overrides=False, treatment_help=None, triggers=False)
+    model_options(e, overrides=False, treatment_help=None, triggers=False, joint=True)
     e.set_defaults(func=commands.cmd_explore)
 
     a = sub.add_parser("animate", help="animated ankle in clonus (GIF or MP4), optionally vs a treatment")

@@ -172,7 +172,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
         )
     from ..explorer import explore
 
-    explore(args.preset)
+    explore(args.preset, joint=args.joint)
     return 0
 
 
