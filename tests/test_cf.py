@@ -330,10 +330,6 @@ def test_every_json_output_carries_version_and_command(argv, capsys, monkeypatch
     }
 
 
-@pytest.mark.xfail(
-    reason="reflexsim grade --json (cli/research_command.py) still prints with json.dumps, not print_json",
-    strict=False,
-)
 def test_every_command_prints_json_through_print_json():
     """A command that prints JSON itself bypasses the provenance (and the strict-JSON rules)."""
     from pathlib import Path

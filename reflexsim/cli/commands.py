@@ -23,7 +23,6 @@ from ..metrics import ClonusMetrics, clonus_metrics
 from ..params import Model, describe, format_range
 from ..presets import DESCRIPTIONS, PRESETS, preset
 from ..protocols import ClonusTest
-from ..research_cli import beats_payload, metrics_lines
 from ..simulation import DEFAULT_DT_S, simulate
 from ..treatments import TREATMENTS, Treatment, apply_all
 from ..triggers import TRIGGERS
@@ -36,6 +35,7 @@ from .options import (
     model_from_args,
     print_json,
 )
+from .research_command import beats_payload, metrics_lines
 
 # Points of a Hopf boundary one command computes (each a root search of ~0.1-1 s).
 MAX_BOUNDARY_POINTS = 2000

@@ -14,7 +14,6 @@ docs/research.md.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from typing import Any
@@ -128,7 +127,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             **table.metrics.as_dict(),
             "beats_table": table.as_dict(),
         }
-        print(json.dumps(payload, indent=2))
+        print_json(payload)
         return 0
     lines = [f"reflexsim grade — {args.file} ({trace.sampling_rate_hz:.6g} Hz, {span:.3g} s)"]
     lines += [f"  {note}" for note in trace.notes]
