@@ -106,3 +106,19 @@ def test_lesioned_knee_stops_the_first_swing_early(graded):
     assert severe.first_swing_deg < mild.first_swing_deg < 0.25 * healthy.first_swing_deg
     assert not mild.settled and not severe.settled
     assert severe.period_s < mild.period_s < 0.5 * healthy.period_s
+
+
+def test_command_line_prints_the_metrics_and_plots(tmp_path, capsys):
+    import json
+
+    from reflexsim.cli import main
+
+    assert main(["pendulum", "--preset", "healthy", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["model"] == "knee_pendulum_healthy"
+    assert payload["metrics"]["relaxation_index"] == pytest.approx(1.63, abs=0.01)
+    figure = tmp_path / "pendulum.png"
+    assert main(["pendulum", "--preset", "severe", "--set", "reflex.gain=0", "--plot", str(figure)]) == 0
+    out = capsys.readouterr().out
+    assert "R2" in out and "reflex.gain=0" in out and figure.stat().st_size > 0
+    assert main(["pendulum", "--preset", "moderate"]) == 2  # not a variant: one line, exit 2

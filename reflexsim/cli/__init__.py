@@ -4,6 +4,7 @@
                           [--plot FILE | --no-plot]
     reflexsim sweep --param reflex.gain=0:4:64 ... --out sweep.nc
     reflexsim params [--preset NAME] [--json | --markdown]
+    reflexsim pendulum [--preset healthy|mild|severe] [--json] [--plot FIG]
 
 Modules: `options` (what every command shares: option types and ranges, the model options and
 the model they build, output checks, strict JSON), `commands` (the model commands),
@@ -35,6 +36,7 @@ from .options import (
     protocol_option,
     step_option,
 )
+from .pendulum_command import register as register_pendulum
 from .research_command import register as register_research
 from .sweep_command import register as register_sweep
 
@@ -124,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_sweep(sub)
     register_research(sub)
+    register_pendulum(sub)
     return parser
 
 
