@@ -25,6 +25,7 @@ from .joints import DEFAULT_JOINT, JOINTS
 from .metrics import ClonusMetrics, clonus_metrics
 from .params import Model
 from .presets import PRESETS, preset
+from .protocols import ClonusTest
 from .simulation import Result, simulate
 from .treatments import apply
 
@@ -155,6 +156,14 @@ def preset_values(preset_name: str, joint: str = DEFAULT_JOINT) -> dict[str, flo
     return values
 
 
+def _clonus_test(joint: str) -> ClonusTest:
+    # ClinicalTest.protocol is any ProtocolLike; the explorer needs the ClonusTest's hold pressure
+    protocol = JOINTS[joint].clonus_test.protocol
+    if not isinstance(protocol, ClonusTest):
+        raise ReflexsimError(f"joint {joint!r}: its clonus test is a {type(protocol).__name__}, not a ClonusTest")
+    return protocol
+
+
 def _on_label(action: Callable[[str], None]) -> Callable[[str | None], None]:
     # RadioButtons' callbacks are typed to take None (no button selected); a click always selects one
     def callback(label: str | None) -> None:
@@ -216,7 +225,7 @@ class Explorer:
         self.joint = joint
         self.medication = "none"
         self.values = preset_values(preset_name, joint)
-        self.protocol = JOINTS[joint].clonus_test.protocol
+        self.protocol = _clonus_test(joint)
         self.last_update_ms = math.nan
         self.last_compute_ms = math.nan
         self._critical: CriticalGain | None = None
@@ -297,7 +306,7 @@ class Explorer:
             A key of `reflexsim.joints.JOINTS`.
         """
         self.joint = label
-        self.protocol = JOINTS[label].clonus_test.protocol
+        self.protocol = _clonus_test(label)
         self.ax_angle.set_ylabel(f"{label} angle (°)")
         self._critical = None
         self.set_preset(self.preset_name)
