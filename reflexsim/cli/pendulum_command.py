@@ -69,7 +69,8 @@ def cmd_pendulum(args: argparse.Namespace) -> int:
         ax.set_xlabel("time (s)")
         ax.set_ylabel("knee flexion (deg)")
         ax.invert_yaxis()  # the clinic's view: extension up
-        ax.set_title(f"{model.name}: R2 {m.relaxation_index:.2f}, {m.swings} swings")
+        unsettled = "" if m.settled else " (not settled: R2 against the mean angle)"
+        ax.set_title(f"{model.name}: R2 {m.relaxation_index:.2f}, {m.swings} swings{unsettled}")
         ax.legend(loc="lower right")
         fig.tight_layout()
         fig.savefig(figure)
