@@ -73,7 +73,10 @@ def test_any_valid_parameter_set_gives_finite_output_or_a_clear_error(values):
     try:
         result = simulate(model, duration_s=1.0)
     except SimulationError as err:
-        assert "t = " in str(err) or "dt_s" in str(err) or "resting angle" in str(err)
+        message = str(err)
+        # failed at a time, a step too large, no resting angle, or (wide ranges: a 0.1 g·m² segment
+        # on a 100 mm moment arm) no step down to 1 µs suits the model: each names its cause
+        assert any(s in message for s in ("t = ", "dt_s", "resting angle", "no step of at least"))
         return
     for name, array in result.arrays().items():
         assert np.all(np.isfinite(array)), name

@@ -493,7 +493,7 @@ def test_cli_sweep_from_a_toml_file(tmp_path, capsys):
     ("text", "fragment"),
     [
         ("[param\n", "is not valid TOML"),
-        ('colour = "red"\n', "unknown key 'colour'; valid keys: preset, set"),
+        ('colour = "red"\n', "unknown key 'colour'; valid keys: preset, joint, set"),
         ('param = "reflex.gain"\n', "'param' must be a table"),
         ('design = "lhs"\n[param]\n"reflex.gain" = "0:4"\n', "a lhs design needs --samples N"),
         (

@@ -325,4 +325,4 @@ def test_sweep_runs_on_the_triggered_model(tmp_path):
     with xr.open_dataset(out) as ds:
         assert ds.attrs["model_name"] == "mild + serotonin_toxicity:severity=1"
         triggered = TRIGGERS["serotonin_toxicity"](preset("mild"), severity=1)
-        assert float(ds.attrs["model.reflex.gain"]) == pytest.approx(triggered.reflex.gain)
+        assert float(ds.attrs["model_reflex_gain"]) == pytest.approx(triggered.reflex.gain)
