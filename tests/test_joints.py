@@ -198,3 +198,32 @@ def test_sweep_config_names_a_joint_and_a_bad_one_is_refused(tmp_path, capsys):
     assert main(["sweep", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "joint = 'elbow'; valid values: ankle, knee, wrist, jaw" in err and err.count("\n") == 1
+
+
+def test_a_sweep_over_several_joints_has_a_joint_axis(tmp_path, capsys):
+    """--joint knee,jaw: one sweep per joint (its preset and its own test), combined along 'joint';
+    each joint's slice equals that joint's own sweep, and the part files are gone."""
+    xr = pytest.importorskip("xarray")
+    common = ["sweep", "--quiet", "--duration", "2", "--preset", "severe", "--param", "reflex.gain=2,3.6"]
+    assert main([*common, "--joint", "knee,jaw", "--out", str(tmp_path / "both.nc")]) == 0
+    assert main([*common, "--joint", "jaw", "--out", str(tmp_path / "jaw.nc")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["both.nc", "jaw.nc"]
+    with xr.open_dataset(tmp_path / "both.nc") as both, xr.open_dataset(tmp_path / "jaw.nc") as jaw:
+        assert list(both.joint.values) == ["knee", "jaw"] and both.frequency_hz.dims[0] == "joint"
+        assert both.attrs["jaw_model_name"] == "jaw_severe" and both.attrs["joints"] == "knee, jaw"
+        assert both.frequency_hz.sel(joint="jaw").values.tolist() == jaw.frequency_hz.values.tolist()
+        assert both.frequency_hz.sel(joint="knee").values.min() > 6.0  # the knee's clonus, not the jaw's
+    # the combined file is not overwritten by a second run, and a joint listed twice is refused
+    assert main([*common, "--joint", "knee,jaw", "--out", str(tmp_path / "both.nc")]) == 2
+    assert "exists; a sweep over several joints does not overwrite it" in capsys.readouterr().err
+    assert main([*common, "--joint", "knee,knee", "--out", str(tmp_path / "x.nc")]) == 2
+    assert "lists a joint twice" in capsys.readouterr().err
+
+
+def test_sweep_config_takes_a_list_of_joints(tmp_path):
+    xr = pytest.importorskip("xarray")
+    config = tmp_path / "joints.toml"
+    config.write_text('joint = ["ankle", "wrist"]\nduration_s = 1\nout = "j.nc"\n[param]\n"reflex.gain" = [2.0]\n')
+    assert main(["sweep", str(config), "--quiet"]) == 0
+    with xr.open_dataset(tmp_path / "j.nc") as ds:
+        assert list(ds.joint.values) == ["ankle", "wrist"]

@@ -47,7 +47,8 @@ from .options import (
 # TOML keys and what they mean (command-line option in brackets).
 CONFIG_KEYS = {
     "preset": "model preset (--preset)",
-    "joint": "joint whose presets and clinical test to use: ankle, knee, wrist, jaw (--joint)",
+    "joint": "joint whose presets and clinical test to use: ankle, knee, wrist, jaw, or a list of them: a joint "
+    "axis (--joint knee,jaw)",
     "set": "table of fixed parameter values, e.g. {'reflex.tone' = 0.02} (--set)",
     "treatments": "list of fixed treatments applied in order, e.g. ['botox:weeks=3'] (--treatment)",
     "triggers": "list of fixed triggers applied in order before the treatments, e.g. ['caffeine'] (--trigger)",
@@ -94,11 +95,17 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     model_options(
         p,
         default_preset=None,
-        joint=True,
         treatment_help="apply a treatment to the base model (repeatable, in order); to sweep one: "
         "--param treatment.NAME.KEY=..",
     )
-    p.set_defaults(joint=None)  # unset unless given, so a config file's joint is not overridden
+    p.add_argument(  # replaces model_options' single --joint: a sweep may take several (a joint axis)
+        "--joint",
+        type=_joint_option,
+        default=None,
+        metavar="JOINT[,JOINT...]",
+        help=f"joint(s) whose presets and clinical test to use (default {DEFAULT_JOINT}); several make a joint "
+        "axis: one sweep per joint, combined along the dimension 'joint'",
+    )
     p.add_argument(
         "--protocol",
         action="append",
@@ -131,6 +138,27 @@ def _table(config: Mapping[str, Any], name: str, path: Path) -> dict[str, Any]:
     return dict(table)
 
 
+def joint_list(value: Any, what: str = "--joint") -> list[str]:
+    """One joint or several (a joint axis): 'knee', 'ankle,knee' or a TOML list, each known, none twice."""
+    names = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        raise SweepError(f"{what} must name joints, e.g. 'knee' or ['ankle', 'knee'], got {value!r}")
+    for name in names:
+        if name not in JOINTS:
+            raise SweepError(f"{what} = {name!r}; valid values: {', '.join(JOINTS)}")
+    if len(set(names)) != len(names):
+        raise SweepError(f"{what} lists a joint twice: {', '.join(names)}")
+    return names
+
+
+def _joint_option(text: str) -> list[str]:
+    """`joint_list` as an argparse type (its message becomes argparse's one line)."""
+    try:
+        return joint_list(text)
+    except SweepError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _choice(config: Mapping[str, Any], name: str, valid: tuple[str, ...], path: Path) -> None:
     if name in config and config[name] not in valid:
         raise SweepError(f"{path}: {name} = {config[name]!r}; valid values: {', '.join(valid)}")
@@ -158,7 +186,8 @@ def load_config(path: str | Path) -> dict[str, Any]:
         if not isinstance(specs, list) or not all(isinstance(t, str) for t in specs):
             raise SweepError(f"{path}: {name!r} must be a list of strings like {example!r}, got {specs!r}")
     _choice(config, "preset", tuple(PRESETS), path)
-    _choice(config, "joint", tuple(JOINTS), path)
+    if "joint" in config:
+        config["joint"] = joint_list(config["joint"], f"{path}: joint")
     _choice(config, "design", DESIGN_NAMES, path)
     _choice(config, "kernel", KERNEL_NAMES, path)
     for name in ("out", "dask"):
@@ -230,21 +259,23 @@ def _clashes(settings: Mapping[str, Any]) -> None:
             )
 
 
-def _build(settings: Mapping[str, Any]) -> tuple[Any, Any, Any]:
-    """(model, design, protocol) from merged settings; every value checked before any work."""
+def _build(settings: Mapping[str, Any]) -> tuple[list[tuple[str, Any, Any]], Any]:
+    """([(joint, model, protocol), ...], design) from merged settings; every value checked before any work."""
     import dataclasses
 
     from .. import sweep as sw
 
     _clashes(settings)
-    joint = str(settings.get("joint", DEFAULT_JOINT))
-    model = build_model(str(settings.get("preset", DEFAULT_PRESET)), settings["set"], (), settings["triggers"], joint)
-    protocol = joint_clonus_test(joint)  # the joint's own clonus test
-    changes = {}
-    for name, value in settings["protocol"].items():
-        key = sw.parse_key(f"protocol.{name}", protocol)  # unknown fields: one line listing the valid ones
-        changes[key.name] = checked_number(key.text, value, key.lo, key.hi, key.unit, SweepError)
-    protocol = dataclasses.replace(protocol, **changes)
+    cases = []
+    for joint in settings.get("joint", [DEFAULT_JOINT]):
+        preset_name = str(settings.get("preset", DEFAULT_PRESET))
+        model = build_model(preset_name, settings["set"], (), settings["triggers"], joint)
+        protocol = joint_clonus_test(joint)  # the joint's own clonus test
+        changes = {}
+        for name, value in settings["protocol"].items():
+            key = sw.parse_key(f"protocol.{name}", protocol)  # unknown fields: one line listing the valid ones
+            changes[key.name] = checked_number(key.text, value, key.lo, key.hi, key.unit, SweepError)
+        cases.append((joint, model, dataclasses.replace(protocol, **changes)))
     params = settings["param"]
     if not params:
         raise SweepError("nothing to sweep: give --param KEY=VALUES (or a [param] table in the config)")
@@ -256,7 +287,7 @@ def _build(settings: Mapping[str, Any]) -> tuple[Any, Any, Any]:
         design = make(params, settings["samples"], settings.get("seed", 0))
     else:
         design = sw.grid(params) if kind == "grid" else sw.zipped(params)
-    return model, design, protocol
+    return cases, design
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -264,19 +295,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .. import sweep as sw
 
     settings = _settings(args)
-    model, design, protocol = _build(settings)
+    cases, design = _build(settings)
     out = Path(settings.get("out", "sweep.nc"))
+    if len(cases) > 1 and out.exists():  # each joint's sweep checks its own part file; the combined one is new
+        raise SweepError(
+            f"{out} exists; a sweep over several joints does not overwrite it: delete it or use another --out"
+        )
     step = settings.get("dt_s", DEFAULT_DT_S)
     fixed = settings.get("fixed_step", False)
     options = {
         "treatments": settings["treatments"],
-        "protocol": protocol,
         "duration_s": settings.get("duration_s", DEFAULT_DURATION_S),
         "dt_s": step if fixed else None,
         "max_dt_s": step,
         "kernel_name": settings.get("kernel", "lockstep"),
         "chunk_size": settings.get("chunk_size", sw.DEFAULT_CHUNK_SIZE),
-        "out": out,
         "progress": False if args.quiet else None,
         "command": shlex.join(["reflexsim", *sys.argv[1:]]) if sys.argv else "reflexsim sweep",
     }
@@ -288,11 +321,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             sw.dask_client(settings["dask"]) if settings.get("dask") else contextlib.nullcontext() as client,
         ):
             warnings.showwarning = _note_printer(warnings.showwarning)
-            ds = sw.sweep(model, design, client=client, on_chunk=lambda r: computed.append(r.points), **options)
+            parts = []
+            for joint, model, protocol in cases:
+                part = out if len(cases) == 1 else _joint_part(out, joint)
+                on_chunk = lambda r: computed.append(r.points)  # noqa: E731
+                ds = sw.sweep(model, design, client=client, protocol=protocol, out=part, on_chunk=on_chunk, **options)
+                parts.append((joint, part, ds))
+            if len(cases) > 1:
+                ds = _combine_joints(parts, out)
     except KeyboardInterrupt:
-        folder = sw.checkpoint_folder(out)
-        saved = folder.is_dir() and any(folder.glob("chunk-*.npz"))
-        where = f"finished chunks are saved in {folder}; run the same command to resume" if saved else "nothing saved"
+        folders = [sw.checkpoint_folder(out if len(cases) == 1 else _joint_part(out, j)) for j, _, _ in cases]
+        saved = any(f.is_dir() and any(f.glob("chunk-*.npz")) for f in folders)
+        done = len(cases) > 1 and any(_joint_part(out, j).exists() for j, _, _ in cases)
+        where = (
+            "finished chunks (and joints) are saved beside the output; run the same command to resume"
+            if saved or done
+            else "nothing saved"
+        )
         print(f"reflexsim: interrupted: {where}", file=sys.stderr)
         return EXIT_INTERRUPTED
     elapsed = time.perf_counter() - t0
@@ -306,6 +351,32 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         note = f"; {resumed:,} points came from the checkpoint" if resumed else ""
         print(f"wrote {out}: {n:,} points simulated in {elapsed:.1f} s ({rate:,.0f} points/s){note}")
     return 0
+
+
+def _joint_part(out: Path, joint: str) -> Path:
+    """Where one joint's sweep of a joint axis is written (and resumed from) until they are combined."""
+    return out.with_name(f"{out.stem}.{joint}{out.suffix}")
+
+
+def _combine_joints(parts: list[tuple[str, Path, Any]], out: Path) -> Any:
+    """The joints' sweeps along a dimension 'joint' in one file (written atomically); the parts are
+    removed once it is written. Attributes that differ between joints (model, protocol, digest) are
+    kept per joint as ``<joint>_model_name`` and ``<joint>_protocol``."""
+    import xarray as xr
+
+    from ..sweep.store import write_netcdf
+
+    datasets = [ds.expand_dims(joint=[joint]) for joint, _, ds in parts]
+    combined = xr.concat(datasets, dim="joint", combine_attrs="drop_conflicts")
+    combined["joint"].attrs = {"long_name": "joint (reflexsim.joints): its presets and its own clinical test"}
+    for joint, _, ds in parts:
+        combined.attrs[f"{joint}_model_name"] = ds.attrs.get("model_name", "")
+        combined.attrs[f"{joint}_protocol"] = ds.attrs.get("protocol", "")
+    combined.attrs["joints"] = ", ".join(joint for joint, _, _ in parts)
+    write_netcdf(combined, out)
+    for _, part, _ in parts:
+        part.unlink(missing_ok=True)
+    return combined
 
 
 def _note_printer(show: Any) -> Any:
