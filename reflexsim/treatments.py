@@ -611,11 +611,9 @@ def _neurotomy(model: Model, fraction: float) -> dict[str, float]:
     return {"muscle.max_force_n": model.muscle.max_force_n * (1.0 - fraction)}
 
 
-def _key(name: str, unit: str, default: float, lo: float, hi: float, doc: str) -> TreatmentKey:
-    return TreatmentKey(name, unit, default, lo, hi, doc)
-
-
-_WEDGE = _key("wedge_deg", "deg", 0.0, 0.0, 20.0, "heel wedge: shifts the AFO's neutral angle toward plantarflexion")
+_WEDGE = TreatmentKey(
+    "wedge_deg", "deg", 0.0, 0.0, 20.0, "heel wedge: shifts the AFO's neutral angle toward plantarflexion"
+)
 _AFO_SOURCE = "Shuman & Russell Esposito 2021 (carbon AFOs 0.58-3.66 N·m/deg); physiology.md §6"
 _AFO_PATHS = (
     "orthosis.stiffness_nm_per_rad",
@@ -630,7 +628,7 @@ _ALL: tuple[Treatment, ...] = (
         "generic antispastic drug: cut the reflex gain by a fraction",
         ("reflex.gain",),
         "convention",
-        (_key("fraction", "1", 0.3, 0.0, 1.0, "fraction of the reflex gain removed"),),
+        (TreatmentKey("fraction", "1", 0.3, 0.0, 1.0, "fraction of the reflex gain removed"),),
         _reflex_gain_cut,
     ),
     Treatment(
@@ -640,8 +638,8 @@ _ALL: tuple[Treatment, ...] = (
         ("reflex.gain",),
         "Mirbagheri et al. 2010, J NeuroEng Rehabil 7:29 (-15 to -60 %, mean -25 % stretch-evoked torque); t1/2 2.5 h",
         (
-            _key("dose_mg", "mg", 4.0, 0.0, 36.0, "single oral dose"),
-            _key("hours_after_dose", "h", 1.5, 0.0, 24.0, "time since the dose (effect peaks near 1.5 h)"),
+            TreatmentKey("dose_mg", "mg", 4.0, 0.0, 36.0, "single oral dose"),
+            TreatmentKey("hours_after_dose", "h", 1.5, 0.0, 24.0, "time since the dose (effect peaks near 1.5 h)"),
         ),
         _tizanidine,
     ),
@@ -651,7 +649,7 @@ _ALL: tuple[Treatment, ...] = (
         "by a standard stretch (8° at 175 °/s) falls by a Hill function of the plasma level",
         ("reflex.threshold_ips",),
         "McLellan 1977, JNNP 40:30 (-30 % above 250, -50 % above 400 ng/ml); Mult Scler 2000 (threshold, not slope)",
-        (_key("plasma_ng_per_ml", "ng/ml", 300.0, 0.0, 1500.0, "steady plasma level"),),
+        (TreatmentKey("plasma_ng_per_ml", "ng/ml", 300.0, 0.0, 1500.0, "steady plasma level"),),
         _baclofen,
     ),
     Treatment(
@@ -661,8 +659,8 @@ _ALL: tuple[Treatment, ...] = (
         ("reflex.threshold_ips",),
         "McLellan 1977 (effect size); baclofen t1/2 3.5 h; rebound size and timing are model assumptions",
         (
-            _key("days_since_stop", "days", 2.0, 0.0, 30.0, "time since the last dose"),
-            _key("plasma_ng_per_ml", "ng/ml", 300.0, 0.0, 1500.0, "steady plasma level before stopping"),
+            TreatmentKey("days_since_stop", "days", 2.0, 0.0, 30.0, "time since the last dose"),
+            TreatmentKey("plasma_ng_per_ml", "ng/ml", 300.0, 0.0, 1500.0, "steady plasma level before stopping"),
         ),
         _baclofen_withdrawal,
     ),
@@ -672,7 +670,7 @@ _ALL: tuple[Treatment, ...] = (
         ("reflex.gain", "muscle.max_force_n"),
         "Verrier et al. 1976 (effect only at sedating levels); EC50 600 ng/ml, Hill 3, Emax 0.7 and 10 % "
         "weakening are model assumptions",
-        (_key("plasma_ng_per_ml", "ng/ml", 800.0, 0.0, 3000.0, "plasma level (sedating above ~500)"),),
+        (TreatmentKey("plasma_ng_per_ml", "ng/ml", 800.0, 0.0, 3000.0, "plasma level (sedating above ~500)"),),
         _diazepam,
     ),
     Treatment(
@@ -682,10 +680,12 @@ _ALL: tuple[Treatment, ...] = (
         ("muscle.max_force_n", "spindle.fusimotor_scale"),
         "Hesse 1994 (force to 0.6-0.8); Trompetto 2006 (vibration reflex to 0.24 at 3 weeks); Filippi 1993",
         (
-            _key("weeks", "weeks", 3.0, 0.0, 104.0, "time since the first injection"),
-            _key("every_weeks", "weeks", 0.0, 0.0, 52.0, "repeat interval (0 = a single injection)"),
-            _key("peak_weakness", "1", 0.3, 0.0, 0.9, "fraction of max force lost at the peak"),
-            _key("peak_spindle_depression", "1", 0.6, 0.0, 0.95, "fraction of fusimotor sensitivity lost at the peak"),
+            TreatmentKey("weeks", "weeks", 3.0, 0.0, 104.0, "time since the first injection"),
+            TreatmentKey("every_weeks", "weeks", 0.0, 0.0, 52.0, "repeat interval (0 = a single injection)"),
+            TreatmentKey("peak_weakness", "1", 0.3, 0.0, 0.9, "fraction of max force lost at the peak"),
+            TreatmentKey(
+                "peak_spindle_depression", "1", 0.6, 0.0, 0.95, "fraction of fusimotor sensitivity lost at the peak"
+            ),
         ),
         _botox,
     ),
@@ -697,9 +697,11 @@ _ALL: tuple[Treatment, ...] = (
         _AFO_PATHS,
         _AFO_SOURCE,
         (
-            _key("stiffness_nm_per_deg", "N·m/deg", 0.0, 0.0, 30.0, "rotational stiffness (carbon AFOs 0.58-3.66)"),
-            _key("damping_nms_per_deg", "N·m·s/deg", 0.0, 0.0, 0.3, "rotational damping"),
-            _key("stop_deg", "deg", math.inf, -20.0, math.inf, "dorsiflexion stop angle (inf = none)"),
+            TreatmentKey(
+                "stiffness_nm_per_deg", "N·m/deg", 0.0, 0.0, 30.0, "rotational stiffness (carbon AFOs 0.58-3.66)"
+            ),
+            TreatmentKey("damping_nms_per_deg", "N·m·s/deg", 0.0, 0.0, 0.3, "rotational damping"),
+            TreatmentKey("stop_deg", "deg", math.inf, -20.0, math.inf, "dorsiflexion stop angle (inf = none)"),
             _WEDGE,
         ),
         _afo,
@@ -745,8 +747,8 @@ _ALL: tuple[Treatment, ...] = (
         "30 min); Avela et al. 2004 (1 h: force -13.8 %, twitch +14 % longer); Hayes et al. 2012 (6 weeks: no reflex "
         "change); reflex-cut size and recovery times are model assumptions",
         (
-            _key("session_min", "min", 30.0, 0.0, 60.0, "duration of the stretching session"),
-            _key("minutes_since", "min", 0.0, 0.0, 1440.0, "time since the session ended"),
+            TreatmentKey("session_min", "min", 30.0, 0.0, 60.0, "duration of the stretching session"),
+            TreatmentKey("minutes_since", "min", 0.0, 0.0, 1440.0, "time since the session ended"),
         ),
         _stretching,
     ),
@@ -762,10 +764,14 @@ _ALL: tuple[Treatment, ...] = (
         ),
         "Lippold 1970 (cooling slows clonus); Q10 1.5 conduction, 2 twitch and spindle are model assumptions",
         (
-            _key("temperature_drop_c", "°C", 5.0, 0.0, 15.0, "fall of muscle and nerve temperature"),
-            _key("conduction_q10", "1", COOLING_Q10_CONDUCTION, 1.0, 3.0, "Q10 of nerve conduction (loop delay)"),
-            _key("twitch_q10", "1", COOLING_Q10_TWITCH, 1.0, 4.0, "Q10 of the twitch and electromechanical delay"),
-            _key("spindle_q10", "1", COOLING_Q10_SPINDLE, 1.0, 4.0, "Q10 of spindle (fusimotor) sensitivity"),
+            TreatmentKey("temperature_drop_c", "°C", 5.0, 0.0, 15.0, "fall of muscle and nerve temperature"),
+            TreatmentKey(
+                "conduction_q10", "1", COOLING_Q10_CONDUCTION, 1.0, 3.0, "Q10 of nerve conduction (loop delay)"
+            ),
+            TreatmentKey(
+                "twitch_q10", "1", COOLING_Q10_TWITCH, 1.0, 4.0, "Q10 of the twitch and electromechanical delay"
+            ),
+            TreatmentKey("spindle_q10", "1", COOLING_Q10_SPINDLE, 1.0, 4.0, "Q10 of spindle (fusimotor) sensitivity"),
         ),
         _cooling,
     ),
@@ -774,7 +780,7 @@ _ALL: tuple[Treatment, ...] = (
         "selective dorsal rhizotomy: a fraction of the Ia afferents cut (reflex gain down)",
         ("reflex.gain",),
         "convention (gain scales with the afferents left)",
-        (_key("fraction", "1", 0.4, 0.0, 1.0, "fraction of dorsal rootlets cut"),),
+        (TreatmentKey("fraction", "1", 0.4, 0.0, 1.0, "fraction of dorsal rootlets cut"),),
         _rhizotomy,
     ),
     Treatment(
@@ -782,7 +788,7 @@ _ALL: tuple[Treatment, ...] = (
         "selective tibial neurotomy: a fraction of the motor supply to the calf cut (max force down)",
         ("muscle.max_force_n",),
         "convention (force scales with the motor axons left)",
-        (_key("fraction", "1", 0.5, 0.0, 0.95, "fraction of motor fascicles cut"),),
+        (TreatmentKey("fraction", "1", 0.5, 0.0, 0.95, "fraction of motor fascicles cut"),),
         _neurotomy,
     ),
 )

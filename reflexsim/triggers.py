@@ -341,10 +341,6 @@ def _benzodiazepine_withdrawal(model: Model, days_since_stop: float, plasma_ng_p
 AT_REST = TorqueProfile((0.0, 0.5, 0.505, 0.51), (0.0, 0.0, 0.2, 0.0), hold_start_s=0.0)
 
 
-def _key(name: str, unit: str, default: float, lo: float, hi: float, doc: str) -> TreatmentKey:
-    return TreatmentKey(name, unit, default, lo, hi, doc)
-
-
 _GAIN = ("reflex.gain",)
 _PIC = ("reflex.threshold_ips", "reflex.gain", "reflex.tone")
 
@@ -361,7 +357,7 @@ _ALL: tuple[Treatment, ...] = (
         "amplification 2 / 3.2 / 6 at levels 1 / 2 / 3 and the tonic drive are model assumptions calibrated "
         "on the healthy preset",
         (
-            _key(
+            TreatmentKey(
                 "severity",
                 "level",
                 2.0,
@@ -375,27 +371,29 @@ _ALL: tuple[Treatment, ...] = (
     ),
     Treatment(
         "caffeine",
-        "caffeine: the reflex gain up with the plasma level (+43 % H-reflex slope at the 1-h peak of 6 mg/kg)",
+        "the reflex gain up with the plasma level (+43 % H-reflex slope at the 1-h peak of 6 mg/kg)",
         _GAIN,
         "Walton, Kalmar & Cafarelli 2003, Muscle Nerve 28:359 (H-slope/M-slope +43 ± 17 %, n = 7); contrary: "
         "Kalmar & Cafarelli 1999, J Appl Physiol (no change in H-reflex amplitude, effect supraspinal); plasma "
         "peak ~1 h (Kalmar 2005, MSSE 37:2113), t1/2 5 h (IOM 2001); effect proportional to plasma level is a "
         "model assumption",
         (
-            _key("dose_mg_per_kg", "mg/kg", 6.0, 0.0, 6.0, "oral dose (6 mg/kg, ~4-5 cups of coffee, was studied)"),
-            _key("hours_after_dose", "h", 1.0, 0.0, 24.0, "time since the dose (plasma peak ~1 h)"),
+            TreatmentKey(
+                "dose_mg_per_kg", "mg/kg", 6.0, 0.0, 6.0, "oral dose (6 mg/kg, ~4-5 cups of coffee, was studied)"
+            ),
+            TreatmentKey("hours_after_dose", "h", 1.0, 0.0, 24.0, "time since the dose (plasma peak ~1 h)"),
         ),
         _caffeine,
     ),
     Treatment(
         "amphetamine",
-        "amphetamine: noradrenergic facilitation of motoneuron PICs (ΔF +62 %) amplifying the Ia input",
+        "noradrenergic facilitation of motoneuron PICs (ΔF +62 %) amplifying the Ia input",
         _PIC,
         "Udina et al. 2010, J Neurophysiol 103:1295 (ΔF 3.7 -> 6.0 imp/s, n = 5); amplification = ΔF ratio, "
         "effect at the plasma peak (~3.5 h), t1/2 10 h and linearity in dose are model assumptions",
         (
-            _key("dose_fraction", "1", 1.0, 0.0, 1.0, "oral dose as a fraction of the studied one"),
-            _key("hours_after_dose", "h", 3.5, 0.0, 48.0, "time since the dose (plasma peak ~3.5 h)"),
+            TreatmentKey("dose_fraction", "1", 1.0, 0.0, 1.0, "oral dose as a fraction of the studied one"),
+            TreatmentKey("hours_after_dose", "h", 3.5, 0.0, 48.0, "time since the dose (plasma peak ~3.5 h)"),
         ),
         _amphetamine,
     ),
@@ -408,7 +406,7 @@ _ALL: tuple[Treatment, ...] = (
         "McIntyre, Ring & Carroll 2004, Psychophysiology 41:954; acting through the gain is a model choice "
         "(site unresolved)",
         (
-            _key(
+            TreatmentKey(
                 "reflex_increase_pct",
                 "%",
                 STRESS_MENTAL_ARITHMETIC_PCT,
@@ -421,11 +419,11 @@ _ALL: tuple[Treatment, ...] = (
     ),
     Treatment(
         "sleep_loss",
-        "sleep deprivation: no change to the reflex loop (H-reflex and V-wave unchanged after 24 h awake)",
+        "no change to the reflex loop (H-reflex and V-wave unchanged after 24 h awake)",
         (),
         "Gonçalves et al. 2020, J Sleep Res (24 h: soleus H-reflex and V-wave unchanged; antagonist "
         "co-activation +6.2 %, not modelled)",
-        (_key("hours_awake", "h", 24.0, 0.0, 24.0, "time without sleep (24 h studied)"),),
+        (TreatmentKey("hours_awake", "h", 24.0, 0.0, 24.0, "time without sleep (24 h studied)"),),
         _sleep_loss,
     ),
     Treatment(
@@ -435,7 +433,7 @@ _ALL: tuple[Treatment, ...] = (
         _GAIN,
         "Garland & McComas 1990, J Physiol 429:17; physiology-joints.md §2 (6-9 min at 75 % MVC); the fit's "
         "60-min slow recovery is a model assumption; clonus 'after long walks' is anecdotal",
-        (_key("minutes_since", "min", 0.0, 0.0, 120.0, "time since the exhausting contraction ended"),),
+        (TreatmentKey("minutes_since", "min", 0.0, 0.0, 120.0, "time since the exhausting contraction ended"),),
         _fatigue,
     ),
     TREATMENTS["baclofen_withdrawal"],
@@ -447,8 +445,8 @@ _ALL: tuple[Treatment, ...] = (
         "diazepam effect as in treatments (Verrier 1976); reflex data not found; t1/2 48 h, rebound half the "
         "former effect peaking at 7 days are model assumptions",
         (
-            _key("days_since_stop", "days", 7.0, 0.0, 60.0, "time since the last dose"),
-            _key("plasma_ng_per_ml", "ng/ml", 800.0, 0.0, 3000.0, "steady diazepam level before stopping"),
+            TreatmentKey("days_since_stop", "days", 7.0, 0.0, 60.0, "time since the last dose"),
+            TreatmentKey("plasma_ng_per_ml", "ng/ml", 800.0, 0.0, 3000.0, "steady diazepam level before stopping"),
         ),
         _benzodiazepine_withdrawal,
     ),
