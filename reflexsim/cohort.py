@@ -162,7 +162,8 @@ def sample_patients(
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (good coverage even near 0 or 1 and for small samples).
+    """Wilson score interval of a proportion (good coverage even near 0 or 1 and for small samples):
+    scipy's ``binomtest(...).proportion_ci(method="wilson")``, with (nan, nan) for no trials.
 
     Parameters
     ----------
@@ -184,13 +185,10 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     """
     if trials == 0:
         return math.nan, math.nan
-    from scipy.stats import norm
+    from scipy.stats import binomtest
 
-    z = float(norm.ppf(0.5 + 0.5 * confidence))
-    p = successes / trials
-    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    ci = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def _arm_models(base: Model, patients: Mapping[str, np.ndarray], spec: str | None) -> tuple[Model, dict[str, Any]]:
@@ -291,6 +289,7 @@ def cohort(
     drop = int(checked_number("responder_drop", responder_drop, 1, 3, "SCATS grades"))
     confidence = checked_number("confidence", confidence, 0.5, 0.999, "1")
     out_path = None if out is None else check_out(out)
+    spread = _check_spread(spread)
     patients = sample_patients(base, n, spread, seed)
 
     import xarray as xr
@@ -349,7 +348,7 @@ def cohort(
             "patients": len(trial.patient),
             "seed": int(seed),
             "responder_drop_scats": drop,
-            "spread": "; ".join(f"{s.path}: cv {s.cv:g} ({s.source})" for s in _check_spread(spread)),
+            "spread": "; ".join(f"{s.path}: cv {s.cv:g} ({s.source})" for s in spread),
             "command": command_line(),
         }
     )

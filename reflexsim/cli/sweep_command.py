@@ -322,9 +322,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         ):
             warnings.showwarning = _note_printer(warnings.showwarning)
             parts = []
+            on_chunk = lambda r: computed.append(r.points)  # noqa: E731
             for joint, model, protocol in cases:
                 part = out if len(cases) == 1 else _joint_part(out, joint)
-                on_chunk = lambda r: computed.append(r.points)  # noqa: E731
                 ds = sw.sweep(model, design, client=client, protocol=protocol, out=part, on_chunk=on_chunk, **options)
                 parts.append((joint, part, ds))
             if len(cases) > 1:
